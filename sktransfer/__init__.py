@@ -1,3 +1,19 @@
-"""sktransfer: classical transfer learning for scikit-learn."""
+"""sktransfer: classical transfer learning for scikit-learn.
+
+Estimators follow the ``sample_domain`` convention: rows of every domain are
+stacked in one ``X`` and ``sample_domain`` gives each row's domain (``>= 0``
+source, ``< 0`` target). See :func:`stack_domains`.
+"""
+
+from ._domain import split_domains, stack_domains
+from ._pipeline import LabeledOnly, TransferPipeline, make_transfer_pipeline
 
 __version__ = "0.1.0.dev0"
+
+__all__ = [
+    "LabeledOnly",
+    "TransferPipeline",
+    "make_transfer_pipeline",
+    "split_domains",
+    "stack_domains",
+]

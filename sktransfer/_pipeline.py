@@ -1,0 +1,404 @@
+"""Composition with sklearn: fit on labeled rows only, transfer-aware pipelines."""
+
+import numpy as np
+from sklearn import get_config
+from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, indexable
+
+from ._domain import resolve_sample_domain, unlabeled_mask
+
+_DOMAIN_ROWS = {
+    "all": lambda sample_domain: np.ones(sample_domain.shape[0], dtype=bool),
+    "source": lambda sample_domain: sample_domain >= 0,
+    "target": lambda sample_domain: sample_domain < 0,
+}
+
+
+def _task_of(estimator):
+    estimator_type = get_tags(estimator).estimator_type
+    return estimator_type if estimator_type in ("classifier", "regressor") else None
+
+
+def _label_task(estimator):
+    return {"classifier": "classification", "regressor": "regression"}.get(
+        _task_of(estimator)
+    )
+
+
+def _n_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _subset_rows(value, rows, n_samples):
+    """Index per-row arrays; pass anything else (scalars, callbacks) unchanged."""
+    if value is None or isinstance(value, str) or not hasattr(value, "__len__"):
+        return value
+    if _n_rows(value) != n_samples:
+        return value
+    return _safe_indexing(value, rows)
+
+
+def _inner_has(attr):
+    """available_if check: the fitted inner estimator (or the given one) has attr."""
+
+    def check(self):
+        estimator = getattr(self, "estimator_", None)
+        if estimator is None:
+            estimator = self._make_estimator()
+        getattr(estimator, attr)
+        return True
+
+    return check
+
+
+class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
+    """Fit an estimator on the labeled rows only, optionally of some domains.
+
+    Unlabeled rows (``y == -1`` for classifiers, ``NaN`` for regressors) are
+    dropped before the wrapped estimator sees them, so a masked label never
+    reaches a model as a class. ``domains`` further restricts training to the
+    source or target rows, which gives the three no-transfer baselines:
+
+    - ``LabeledOnly(est)``: pooled (every labeled row),
+    - ``LabeledOnly(est, domains="source")``: source only,
+    - ``LabeledOnly(est, domains="target")``: target only (the labeled ones).
+
+    Prediction, transformation and ``classes_`` are those of the fitted
+    estimator; every row given to ``predict`` is predicted.
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        The estimator to fit; cloned in ``fit``. ``None`` means
+        ``LogisticRegression()``.
+    domains : {"all", "source", "target"}, default="all"
+        Which domains' labeled rows to train on. ``"source"`` and ``"target"``
+        read ``sample_domain`` (``>= 0`` source, ``< 0`` target), inferred
+        from the label masks when it is not given.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The fitted clone of ``estimator``.
+    n_training_rows_ : int
+        Number of rows the estimator was fitted on.
+    classes_ : ndarray
+        Class labels, for classifiers.
+    n_features_in_ : int
+        Number of features seen in ``fit`` (when the estimator records it).
+    feature_names_in_ : ndarray of str
+        Feature names seen in ``fit`` (when the estimator records them).
+
+    See Also
+    --------
+    make_transfer_pipeline : Builds a pipeline whose last step is wrapped here.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer import LabeledOnly, stack_domains
+    >>> rng = np.random.RandomState(0)
+    >>> Xs, ys = rng.normal(size=(20, 2)), np.tile([0, 1], 10)
+    >>> Xt = rng.normal(size=(10, 2))
+    >>> X, y, sample_domain = stack_domains(source=(Xs, ys), target=(Xt, None))
+    >>> model = LabeledOnly(LogisticRegression()).fit(X, y, sample_domain=sample_domain)
+    >>> model.n_training_rows_
+    20
+    >>> model.predict(X).shape
+    (30,)
+    """
+
+    __metadata_request__fit = {"sample_domain": True}
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit"]), None],
+        "domains": [StrOptions(set(_DOMAIN_ROWS))],
+    }
+
+    def __init__(self, estimator=None, *, domains="all"):
+        self.estimator = estimator
+        self.domains = domains
+
+    def _make_estimator(self):
+        return LogisticRegression() if self.estimator is None else self.estimator
+
+    def _training_rows(self, y, sample_domain, n_samples, task):
+        rows = ~unlabeled_mask(y, task)
+        if self.domains != "all":
+            sample_domain = resolve_sample_domain(y, sample_domain, n_samples, task=task)
+            rows &= _DOMAIN_ROWS[self.domains](sample_domain)
+        if not rows.any():
+            raise ValueError(
+                f"LabeledOnly(domains={self.domains!r}) found no labeled rows to fit "
+                "on: every selected row carries the unlabeled marker (-1 or NaN)"
+                + (
+                    " or no row belongs to the selected domains. Pass sample_domain "
+                    "(>= 0 source, < 0 target) and give those rows real labels."
+                    if self.domains != "all"
+                    else ". Give some rows real labels."
+                )
+            )
+        return rows
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_domain=None, sample_weight=None, **fit_params):
+        """Fit the estimator on the labeled rows of the selected domains.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+            Rows of every domain.
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` (classification) or ``NaN`` (regression) marks
+            unlabeled rows, which are dropped.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            Domain ids (``>= 0`` source, ``< 0`` target); inferred from the
+            label masks when None.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights, subset like the rows and passed to the estimator.
+        **fit_params : dict
+            Other parameters of the estimator's ``fit``; per-row arrays are
+            subset like the rows.
+
+        Returns
+        -------
+        self : object
+            The fitted wrapper.
+        """
+        if y is None:
+            raise ValueError(
+                "LabeledOnly requires y to be passed, but the target y is None: it "
+                "needs labels to find the labeled rows."
+            )
+        estimator = clone(self._make_estimator())
+        X, y = indexable(X, y)
+        n_samples = _n_rows(X)
+        rows = np.flatnonzero(
+            self._training_rows(y, sample_domain, n_samples, _label_task(estimator))
+        )
+        if sample_weight is not None:
+            fit_params["sample_weight"] = sample_weight
+        fit_params = {
+            key: _subset_rows(value, rows, n_samples) for key, value in fit_params.items()
+        }
+        self.estimator_ = estimator.fit(
+            _safe_indexing(X, rows), _safe_indexing(y, rows), **fit_params
+        )
+        self.n_training_rows_ = rows.shape[0]
+        for attribute in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimator_, attribute):
+                setattr(self, attribute, getattr(self.estimator_, attribute))
+        return self
+
+    @property
+    def classes_(self):
+        """Class labels of the fitted classifier."""
+        check_is_fitted(self)
+        return self.estimator_.classes_
+
+    @available_if(_inner_has("predict"))
+    def predict(self, X, **params):
+        """Predict every row of ``X`` with the fitted estimator."""
+        check_is_fitted(self)
+        return self.estimator_.predict(X, **params)
+
+    @available_if(_inner_has("predict_proba"))
+    def predict_proba(self, X, **params):
+        """Class probabilities of every row of ``X``."""
+        check_is_fitted(self)
+        return self.estimator_.predict_proba(X, **params)
+
+    @available_if(_inner_has("predict_log_proba"))
+    def predict_log_proba(self, X, **params):
+        """Log class probabilities of every row of ``X``."""
+        check_is_fitted(self)
+        return self.estimator_.predict_log_proba(X, **params)
+
+    @available_if(_inner_has("decision_function"))
+    def decision_function(self, X, **params):
+        """Decision function of every row of ``X``."""
+        check_is_fitted(self)
+        return self.estimator_.decision_function(X, **params)
+
+    @available_if(_inner_has("transform"))
+    def fit_transform(self, X, y, sample_domain=None, sample_weight=None, **fit_params):
+        """Fit on the labeled rows, then transform every row of ``X``."""
+        return self.fit(X, y, sample_domain, sample_weight, **fit_params).transform(X)
+
+    @available_if(_inner_has("transform"))
+    def transform(self, X, **params):
+        """Transform every row of ``X`` with the fitted estimator."""
+        check_is_fitted(self)
+        return self.estimator_.transform(X, **params)
+
+    @available_if(_inner_has("score"))
+    def score(self, X, y, sample_weight=None):
+        """Score of the fitted estimator on the labeled rows of ``X``.
+
+        Rows with the unlabeled marker are left out, as in ``fit``.
+        """
+        check_is_fitted(self)
+        X, y = indexable(X, y)
+        n_samples = _n_rows(X)
+        rows = np.flatnonzero(~unlabeled_mask(y, _label_task(self.estimator_)))
+        if rows.shape[0] == 0:
+            raise ValueError("score needs labeled rows; every label is masked.")
+        kwargs = {}
+        if sample_weight is not None:
+            kwargs["sample_weight"] = _subset_rows(sample_weight, rows, n_samples)
+        return self.estimator_.score(
+            _safe_indexing(X, rows), _safe_indexing(y, rows), **kwargs
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = get_tags(self._make_estimator())
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = inner.classifier_tags
+        tags.regressor_tags = inner.regressor_tags
+        tags.transformer_tags = inner.transformer_tags
+        tags.input_tags = inner.input_tags
+        tags.target_tags = inner.target_tags
+        tags.target_tags.required = True
+        tags.non_deterministic = inner.non_deterministic
+        return tags
+
+
+def _final_step_has(*attributes, passthrough=False):
+    """available_if check on the pipeline's last step, as Pipeline does it."""
+
+    def check(self):
+        final = self._final_estimator
+        if final == "passthrough":
+            return passthrough
+        return any(hasattr(final, attribute) for attribute in attributes)
+
+    return check
+
+
+class TransferPipeline(Pipeline):
+    """A :class:`~sklearn.pipeline.Pipeline` that hands ``sample_domain`` to its steps.
+
+    ``fit(X, y, sample_domain=sd)`` passes ``sd`` to every step whose ``fit``
+    accepts ``sample_domain``, also with sklearn's metadata routing off (its
+    default), where a plain ``Pipeline`` would need ``step__sample_domain=sd``
+    for each step. With routing on, routing decides, as in ``Pipeline``. So
+    ``GridSearchCV(pipe).fit(X, y, sample_domain=sd)`` and
+    ``cross_validate(pipe, X, y, params={"sample_domain": sd})`` work either
+    way. Everything else is ``Pipeline``.
+
+    Parameters
+    ----------
+    steps : list of (str, estimator) tuples
+        As in :class:`~sklearn.pipeline.Pipeline`.
+    transform_input : list of str, default=None
+        As in :class:`~sklearn.pipeline.Pipeline` (needs routing on).
+    memory : str or object with the joblib.Memory interface, default=None
+        As in :class:`~sklearn.pipeline.Pipeline`.
+    verbose : bool, default=False
+        As in :class:`~sklearn.pipeline.Pipeline`.
+
+    See Also
+    --------
+    make_transfer_pipeline : Builds one, naming the steps.
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer import LabeledOnly, TransferPipeline
+    >>> pipe = TransferPipeline([("scale", StandardScaler()),
+    ...                          ("clf", LabeledOnly(LogisticRegression()))])
+    >>> [name for name, _ in pipe.steps]
+    ['scale', 'clf']
+    """
+
+    def _with_step_sample_domain(self, params):
+        if "sample_domain" not in params or get_config()["enable_metadata_routing"]:
+            return params
+        params = dict(params)
+        sample_domain = params.pop("sample_domain")
+        consumers = [
+            name
+            for name, step in self.steps
+            if step not in (None, "passthrough")
+            and has_fit_parameter(step, "sample_domain")
+        ]
+        if not consumers:
+            raise TypeError(
+                "sample_domain was passed but no step of this pipeline accepts it in "
+                "fit. Wrap the last step in LabeledOnly or add a transfer step."
+            )
+        for name in consumers:
+            params.setdefault(f"{name}__sample_domain", sample_domain)
+        return params
+
+    def fit(self, X, y=None, **params):
+        """Fit the pipeline; see :meth:`sklearn.pipeline.Pipeline.fit`.
+
+        ``sample_domain`` given here reaches every step that accepts it.
+        """
+        return super().fit(X, y, **self._with_step_sample_domain(params))
+
+    @available_if(_final_step_has("transform", "fit_transform", passthrough=True))
+    def fit_transform(self, X, y=None, **params):
+        """Fit and transform; see :meth:`sklearn.pipeline.Pipeline.fit_transform`."""
+        return super().fit_transform(X, y, **self._with_step_sample_domain(params))
+
+    @available_if(_final_step_has("fit_predict"))
+    def fit_predict(self, X, y=None, **params):
+        """Fit and predict; see :meth:`sklearn.pipeline.Pipeline.fit_predict`."""
+        return super().fit_predict(X, y, **self._with_step_sample_domain(params))
+
+
+def _needs_labeled_only(step):
+    if isinstance(step, LabeledOnly) or step in (None, "passthrough"):
+        return False
+    return _task_of(step) is not None or hasattr(step, "predict")
+
+
+def make_transfer_pipeline(*steps, memory=None, verbose=False):
+    """Build a :class:`TransferPipeline`, its last step fit on labeled rows only.
+
+    Like :func:`sklearn.pipeline.make_pipeline`: steps are named after their
+    classes. A final predictor (classifier, regressor, anything with
+    ``predict``) is wrapped in :class:`LabeledOnly` (unless it already is), so
+    unlabeled target rows reach the transfer steps before it (which use them)
+    but never the predictor. The wrapped step keeps the predictor's name, so
+    grid-search parameters read ``logisticregression__estimator__C``.
+
+    Parameters
+    ----------
+    *steps : estimators
+        The steps, in order.
+    memory : str or object with the joblib.Memory interface, default=None
+        As in :func:`sklearn.pipeline.make_pipeline`.
+    verbose : bool, default=False
+        As in :func:`sklearn.pipeline.make_pipeline`.
+
+    Returns
+    -------
+    pipeline : TransferPipeline
+
+    Examples
+    --------
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer import make_transfer_pipeline
+    >>> pipe = make_transfer_pipeline(StandardScaler(), LogisticRegression())
+    >>> pipe.steps[-1]
+    ('logisticregression', LabeledOnly(estimator=LogisticRegression()))
+    """
+    if not steps:
+        raise ValueError("make_transfer_pipeline needs at least one step.")
+    named = make_pipeline(*steps).steps
+    name, last = named[-1]
+    if _needs_labeled_only(last):
+        named[-1] = (name, LabeledOnly(last))
+    return TransferPipeline(named, memory=memory, verbose=verbose)

@@ -1,0 +1,44 @@
+"""Utilities for developers and power users."""
+
+import importlib
+import inspect
+import pkgutil
+
+from sklearn.base import BaseEstimator
+
+
+def all_estimators():
+    """Every public estimator class of sktransfer, found by walking the package.
+
+    A class counts when it subclasses :class:`~sklearn.base.BaseEstimator`, is
+    defined in sktransfer, and its name does not start with an underscore.
+    Estimators added later are found without registering them anywhere.
+
+    Returns
+    -------
+    estimators : list of (str, type)
+        ``(class name, class)`` pairs sorted by name.
+
+    Examples
+    --------
+    >>> from sktransfer.utils import all_estimators
+    >>> "LabeledOnly" in dict(all_estimators())
+    True
+    """
+    import sktransfer
+
+    found = {}
+    modules = pkgutil.walk_packages(sktransfer.__path__, prefix="sktransfer.")
+    for module_info in modules:
+        if ".tests" in module_info.name or module_info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(module_info.name)
+        for name, cls in inspect.getmembers(module, inspect.isclass):
+            if (
+                issubclass(cls, BaseEstimator)
+                and not name.startswith("_")
+                and cls.__module__.startswith("sktransfer")
+                and not inspect.isabstract(cls)
+            ):
+                found[name] = cls
+    return sorted(found.items())
