@@ -69,9 +69,7 @@ def unlabeled_mask(y, task=None):
     array([False,  True, False])
     """
     if task not in _TASKS:
-        raise ValueError(
-            f"task must be one of {_TASKS}; got {task!r}."
-        )
+        raise ValueError(f"task must be one of {_TASKS}; got {task!r}.")
     y = _as_label_array(y)
     if y.ndim == 2:
         # Several outputs: a row is unlabeled when any output carries a marker.
@@ -274,7 +272,11 @@ def _infer_task(labels):
         kind = type_of_target(np.asarray(y.tolist()))
     except ValueError:
         return "classification"
-    return "regression" if kind in ("continuous", "continuous-multioutput") else "classification"
+    return (
+        "regression"
+        if kind in ("continuous", "continuous-multioutput")
+        else "classification"
+    )
 
 
 def _fill_unlabeled(n_rows, task, labels):

@@ -131,7 +131,9 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
     def _training_rows(self, y, sample_domain, n_samples, task):
         rows = ~unlabeled_mask(y, task)
         if self.domains != "all":
-            sample_domain = resolve_sample_domain(y, sample_domain, n_samples, task=task)
+            sample_domain = resolve_sample_domain(
+                y, sample_domain, n_samples, task=task
+            )
             rows &= _DOMAIN_ROWS[self.domains](sample_domain)
         if not rows.any():
             raise ValueError(
@@ -185,7 +187,8 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
         if sample_weight is not None:
             fit_params["sample_weight"] = sample_weight
         fit_params = {
-            key: _subset_rows(value, rows, n_samples) for key, value in fit_params.items()
+            key: _subset_rows(value, rows, n_samples)
+            for key, value in fit_params.items()
         }
         self.estimator_ = estimator.fit(
             _safe_indexing(X, rows), _safe_indexing(y, rows), **fit_params

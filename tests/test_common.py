@@ -8,7 +8,6 @@ estimator can neither be built with defaults nor has an entry there.
 
 import inspect
 
-import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks

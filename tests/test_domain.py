@@ -118,7 +118,9 @@ def test_stack_several_domains_and_custom_ids():
     pairs = [_pair(3, seed=i) for i in range(4)]
     _, _, sample_domain = stack_domains(source=pairs[:2], target=pairs[2:])
     assert_array_equal(np.unique(sample_domain), [-3, -2, 1, 2])
-    _, _, custom = stack_domains(source={0: pairs[0], 7: pairs[1]}, target={-9: pairs[2]})
+    _, _, custom = stack_domains(
+        source={0: pairs[0], 7: pairs[1]}, target={-9: pairs[2]}
+    )
     assert_array_equal(custom, [0] * 3 + [7] * 3 + [-9] * 3)
 
 
@@ -251,7 +253,11 @@ def test_stack_split_round_trip(
             X = sp.csr_matrix(X)
         if not labeled:
             return X, None
-        y = rng.randint(0, 3, n_rows) if task == "classification" else rng.normal(size=n_rows)
+        y = (
+            rng.randint(0, 3, n_rows)
+            if task == "classification"
+            else rng.normal(size=n_rows)
+        )
         return X, y
 
     sources = [make_domain(n, True) for n in source_sizes]

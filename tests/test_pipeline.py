@@ -151,7 +151,9 @@ def test_make_transfer_pipeline_wraps_final_predictor():
     assert isinstance(pipe, TransferPipeline)
     assert [name for name, _ in pipe.steps] == ["standardscaler", "logisticregression"]
     assert isinstance(pipe.steps[-1][1], LabeledOnly)
-    already = make_transfer_pipeline(LabeledOnly(LogisticRegression(), domains="source"))
+    already = make_transfer_pipeline(
+        LabeledOnly(LogisticRegression(), domains="source")
+    )
     assert already.steps[-1][1].domains == "source"
     transformer_only = make_transfer_pipeline(StandardScaler())
     assert isinstance(transformer_only.steps[-1][1], StandardScaler)
@@ -233,7 +235,9 @@ def test_grid_search_routes_sample_domain(domains, routing, wrap):
         # Refit on all rows: only the 30 labeled source rows are used.
         assert best.n_training_rows_ == 30
     else:
-        assert_array_equal(best.named_steps["domainrecorder"].sample_domain_, sample_domain)
+        assert_array_equal(
+            best.named_steps["domainrecorder"].sample_domain_, sample_domain
+        )
 
 
 def test_grid_search_without_sample_domain_differs(domains):

@@ -1,0 +1,220 @@
+"""The demo experiment behind ``sktransfer demo``: baselines and transfer methods.
+
+Protocol, per repeat (seed ``seed + repeat``): the target rows are split in half,
+stratified by class. One half is the test set, never seen in ``fit``. From the
+other half, ``target_labels * n_target`` rows keep their label; the others are
+unlabeled (``y = -1``) target rows that unsupervised transfer methods may use.
+Every method is fit on all source rows plus that target half and scored on the
+test half. Features are encoded once per repeat, without labels, on the training
+rows.
+
+To add a method to the table, add one entry to ``METHODS``.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from ._domain import UNLABELED
+from ._pipeline import LabeledOnly
+from .datasets import load_credit_default, load_mushroom
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Method:
+    """One row of the demo table: how to build the model from the base learner."""
+
+    name: str
+    build: Callable
+    baseline: bool = False
+
+
+# One line per row of the table.
+METHODS = [
+    Method("source only", lambda base: LabeledOnly(base, domains="source"), True),
+    Method("target only", lambda base: LabeledOnly(base, domains="target"), True),
+    Method("pooled", lambda base: LabeledOnly(base), True),
+]
+
+
+@dataclass(frozen=True)
+class DemoDataset:
+    load: Callable
+    encoder: Callable
+    metric: str
+
+
+def _accuracy(model, X, y):
+    return accuracy_score(y, model.predict(X))
+
+
+def _roc_auc(model, X, y):
+    return roc_auc_score(y, model.predict_proba(X)[:, 1])
+
+
+METRICS = {"accuracy": _accuracy, "ROC AUC": _roc_auc}
+
+DATASETS = {
+    "mushroom": DemoDataset(
+        load_mushroom, lambda: OneHotEncoder(handle_unknown="ignore"), "accuracy"
+    ),
+    "credit": DemoDataset(load_credit_default, StandardScaler, "ROC AUC"),
+}
+
+
+def base_learner():
+    """The learner every row of the table wraps, so rows differ only by method."""
+    return LogisticRegression(max_iter=1000)
+
+
+def _split_target(y, sample_domain, target_labels, rng):
+    """Indices of training rows, labeled target rows and test rows."""
+    source = np.flatnonzero(sample_domain >= 0)
+    target = np.flatnonzero(sample_domain < 0)
+    pool, test = train_test_split(
+        target, test_size=0.5, stratify=y[target], random_state=rng
+    )
+    n_labeled = max(2, int(round(target_labels * target.shape[0])))
+    if n_labeled >= pool.shape[0]:
+        raise ValueError(
+            f"--target-labels {target_labels} asks for {n_labeled} labeled target "
+            f"rows, but only {pool.shape[0]} target rows are kept for training (half "
+            "of the target; the other half is the test set). Use a fraction below "
+            "0.5."
+        )
+    labeled, _ = train_test_split(
+        pool, train_size=n_labeled, stratify=y[pool], random_state=rng
+    )
+    return np.concatenate([source, pool]), labeled, test
+
+
+def run_demo(dataset="mushroom", *, target_labels=0.01, seed=0, repeats=5):
+    """Run every method of ``METHODS`` on a bundled data set.
+
+    Parameters
+    ----------
+    dataset : {"mushroom", "credit"}, default="mushroom"
+        Bundled data set, with its default domain split.
+    target_labels : float, default=0.01
+        Fraction of the target rows that are labeled for training.
+    seed : int, default=0
+        Seed of the first repeat; repeat ``r`` uses ``seed + r``.
+    repeats : int, default=5
+        Number of random splits.
+
+    Returns
+    -------
+    rows : list of dict
+        One per method: ``method``, ``baseline``, ``scores`` (one per repeat),
+        ``fit_times`` (seconds), and the ``metric`` name.
+    """
+    if dataset not in DATASETS:
+        raise ValueError(
+            f"Unknown dataset {dataset!r}; choose from {sorted(DATASETS)}."
+        )
+    if not 0 < target_labels < 0.5:
+        raise ValueError(
+            f"target_labels must be a fraction in (0, 0.5); got {target_labels}."
+        )
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1; got {repeats}.")
+    spec = DATASETS[dataset]
+    data = spec.load()
+    y, sample_domain = np.asarray(data.y), np.asarray(data.sample_domain)
+    score = METRICS[spec.metric]
+    results = {m.name: {"scores": [], "fit_times": []} for m in METHODS}
+    for repeat in range(repeats):
+        rng = np.random.RandomState(seed + repeat)
+        train, labeled, test = _split_target(y, sample_domain, target_labels, rng)
+        encoder = spec.encoder().fit(data.X.iloc[train])
+        X_train = encoder.transform(data.X.iloc[train])
+        X_test = encoder.transform(data.X.iloc[test])
+        keeps_label = (sample_domain[train] >= 0) | np.isin(train, labeled)
+        y_train = np.where(keeps_label, y[train], UNLABELED)
+        for method in METHODS:
+            model = method.build(clone(base_learner()))
+            start = time.perf_counter()
+            model.fit(X_train, y_train, sample_domain=sample_domain[train])
+            elapsed = time.perf_counter() - start
+            value = score(model, X_test, y[test])
+            results[method.name]["scores"].append(value)
+            results[method.name]["fit_times"].append(elapsed)
+            logger.info(
+                "repeat %d/%d  %-14s %s %.4f  fit %.3f s",
+                repeat + 1,
+                repeats,
+                method.name,
+                spec.metric,
+                value,
+                elapsed,
+            )
+    return [
+        {
+            "method": m.name,
+            "baseline": m.baseline,
+            "metric": spec.metric,
+            **results[m.name],
+        }
+        for m in METHODS
+    ]
+
+
+def _gain_and_flag(row, best_baseline):
+    """Gain over the best baseline, paired by repeat, and what it means.
+
+    The flag says "negative transfer" only when the method is worse than the
+    best baseline by more than two standard errors of the paired difference.
+    """
+    if row["baseline"]:
+        return "", ""
+    difference = np.asarray(row["scores"]) - np.asarray(best_baseline["scores"])
+    gain = difference.mean()
+    if difference.shape[0] > 1:
+        noise = 2 * difference.std(ddof=1) / np.sqrt(difference.shape[0])
+    else:
+        noise = 0.0
+    if gain + noise < 0:
+        flag = "negative transfer"
+    elif gain - noise > 0:
+        flag = "gain"
+    else:
+        flag = "within noise"
+    return f"{gain:+.4f}", flag
+
+
+def format_table(rows):
+    """Render ``run_demo`` rows as a text table.
+
+    ``gain`` is a transfer method's mean score minus the best baseline's, paired
+    by repeat; the flag reads "negative transfer" when it is below zero by more
+    than two standard errors.
+    """
+    metric = rows[0]["metric"]
+    best_baseline = max(
+        (row for row in rows if row["baseline"]), key=lambda row: np.mean(row["scores"])
+    )
+    header = (
+        f"{'method':<16}{metric + ' (mean ± std)':>24}{'fit time (s)':>14}"
+        f"{'gain':>9}  flag"
+    )
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        scores = np.asarray(row["scores"])
+        gain, flag = _gain_and_flag(row, best_baseline)
+        lines.append(
+            f"{row['method']:<16}"
+            f"{f'{scores.mean():.4f} ± {scores.std():.4f}':>24}"
+            f"{np.median(row['fit_times']):>14.3f}"
+            f"{gain:>9}  {flag}"
+        )
+    return "\n".join(lines)
