@@ -115,6 +115,11 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
     """
 
     __metadata_request__fit = {"sample_domain": True}
+    __metadata_request__predict = {"sample_domain": True}
+    __metadata_request__predict_proba = {"sample_domain": True}
+    __metadata_request__predict_log_proba = {"sample_domain": True}
+    __metadata_request__decision_function = {"sample_domain": True}
+    __metadata_request__transform = {"sample_domain": True}
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit"]), None],
@@ -205,29 +210,33 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         return self.estimator_.classes_
 
-    @available_if(_inner_has("predict"))
-    def predict(self, X, **params):
-        """Predict every row of ``X`` with the fitted estimator."""
+    def _delegate(self, method, X, params):
         check_is_fitted(self)
-        return self.estimator_.predict(X, **params)
+        return getattr(self.estimator_, method)(X, **params)
+
+    # Prediction methods accept sample_domain, as DESIGN's convention and SKADA
+    # pipelines pass it at predict time; rows are predicted alike whatever their
+    # domain, so it is not used.
+
+    @available_if(_inner_has("predict"))
+    def predict(self, X, sample_domain=None, **params):
+        """Predict every row of ``X`` (``sample_domain`` is accepted, unused)."""
+        return self._delegate("predict", X, params)
 
     @available_if(_inner_has("predict_proba"))
-    def predict_proba(self, X, **params):
+    def predict_proba(self, X, sample_domain=None, **params):
         """Class probabilities of every row of ``X``."""
-        check_is_fitted(self)
-        return self.estimator_.predict_proba(X, **params)
+        return self._delegate("predict_proba", X, params)
 
     @available_if(_inner_has("predict_log_proba"))
-    def predict_log_proba(self, X, **params):
+    def predict_log_proba(self, X, sample_domain=None, **params):
         """Log class probabilities of every row of ``X``."""
-        check_is_fitted(self)
-        return self.estimator_.predict_log_proba(X, **params)
+        return self._delegate("predict_log_proba", X, params)
 
     @available_if(_inner_has("decision_function"))
-    def decision_function(self, X, **params):
+    def decision_function(self, X, sample_domain=None, **params):
         """Decision function of every row of ``X``."""
-        check_is_fitted(self)
-        return self.estimator_.decision_function(X, **params)
+        return self._delegate("decision_function", X, params)
 
     @available_if(_inner_has("transform"))
     def fit_transform(self, X, y, sample_domain=None, sample_weight=None, **fit_params):
@@ -235,10 +244,9 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
         return self.fit(X, y, sample_domain, sample_weight, **fit_params).transform(X)
 
     @available_if(_inner_has("transform"))
-    def transform(self, X, **params):
+    def transform(self, X, sample_domain=None, **params):
         """Transform every row of ``X`` with the fitted estimator."""
-        check_is_fitted(self)
-        return self.estimator_.transform(X, **params)
+        return self._delegate("transform", X, params)
 
     @available_if(_inner_has("score"))
     def score(self, X, y, sample_weight=None):

@@ -90,6 +90,18 @@ def test_every_estimator_is_public():
         assert exported, f"{name} is not re-exported by sktransfer or a subpackage"
 
 
+def test_consumers_request_sample_domain_by_default():
+    for name, cls in all_estimators():
+        if "sample_domain" not in inspect.signature(cls.fit).parameters:
+            continue
+        for estimator in [cls()] if not _requires_arguments(cls) else _INSTANCES[cls]:
+            requests = estimator.get_metadata_routing().fit.requests
+            assert requests.get("sample_domain") is True, (
+                f"{name}.fit must request sample_domain by default: set "
+                '__metadata_request__fit = {"sample_domain": True}'
+            )
+
+
 @parametrize_with_checks(
     list(_instances()), expected_failed_checks=_expected_failed_checks
 )

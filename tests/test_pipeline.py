@@ -171,6 +171,18 @@ def test_transfer_pipeline_hands_sample_domain_to_every_consumer(domains, routin
     assert pipe.steps[-1][1].n_training_rows_ == 40
 
 
+@ROUTING
+def test_sample_domain_accepted_at_predict_time(domains, routing):
+    X, y, sample_domain = domains
+    pipe = make_transfer_pipeline(StandardScaler(), LogisticRegression())
+    with sklearn.config_context(enable_metadata_routing=routing):
+        pipe.fit(X, y, sample_domain=sample_domain)
+        expected = pipe.predict(X)
+        assert_array_equal(pipe.predict(X, sample_domain=sample_domain), expected)
+        proba = pipe.predict_proba(X, sample_domain=sample_domain)
+    assert_array_equal(proba.argmax(axis=1), expected)
+
+
 def test_transfer_pipeline_without_consumer_raises(domains):
     X, y, sample_domain = domains
     pipe = TransferPipeline([("scale", StandardScaler())])
