@@ -13,6 +13,7 @@ To add a method to the table, add one entry to ``METHODS``.
 
 import logging
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from ._domain import UNLABELED
 from ._pipeline import LabeledOnly
 from .datasets import load_credit_default, load_mushroom
+from .instance import TrAdaBoostClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ METHODS = [
     Method("source only", lambda base: LabeledOnly(base, domains="source"), True),
     Method("target only", lambda base: LabeledOnly(base, domains="target"), True),
     Method("pooled", lambda base: LabeledOnly(base), True),
+    Method("TrAdaBoost", lambda base: TrAdaBoostClassifier(base, random_state=0)),
 ]
 
 
@@ -143,9 +146,13 @@ def run_demo(dataset="mushroom", *, target_labels=0.01, seed=0, repeats=5):
         y_train = np.where(keeps_label, y[train], UNLABELED)
         for method in METHODS:
             model = method.build(clone(base_learner()))
-            start = time.perf_counter()
-            model.fit(X_train, y_train, sample_domain=sample_domain[train])
-            elapsed = time.perf_counter() - start
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                start = time.perf_counter()
+                model.fit(X_train, y_train, sample_domain=sample_domain[train])
+                elapsed = time.perf_counter() - start
+            for message in {str(w.message) for w in caught}:
+                logger.warning("%s warned: %s", method.name, message)
             value = score(model, X_test, y[test])
             results[method.name]["scores"].append(value)
             results[method.name]["fit_times"].append(elapsed)

@@ -13,7 +13,7 @@ from sktransfer.cli import main
 def test_demo_prints_baselines_table(capsys):
     assert main(["demo", "--repeats", "2", "--quiet", "--target-labels", "0.02"]) == 0
     out = capsys.readouterr().out
-    for method in ("source only", "target only", "pooled"):
+    for method in ("source only", "target only", "pooled", "TrAdaBoost"):
         assert method in out
     assert "accuracy (mean ± std)" in out
     assert "fit time (s)" in out
@@ -34,7 +34,9 @@ def test_run_demo_scores_are_sane_and_deterministic():
         assert len(a["fit_times"]) == 2
 
 
-def test_run_demo_credit_uses_auc():
+def test_run_demo_credit_uses_auc(monkeypatch):
+    baselines = [method for method in _demo.METHODS if method.baseline]
+    monkeypatch.setattr(_demo, "METHODS", baselines)
     rows = _demo.run_demo("credit", target_labels=0.05, repeats=1)
     assert rows[0]["metric"] == "ROC AUC"
     assert all(0.5 < row["scores"][0] < 1.0 for row in rows)

@@ -1,0 +1,238 @@
+"""TrAdaBoostClassifier: the paper's updates, the AdaBoost fallback, edge cases."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.datasets import make_classification
+from sklearn.ensemble import AdaBoostClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.tree import DecisionTreeClassifier
+
+from sktransfer import TrAdaBoostClassifier, stack_domains
+from sktransfer.datasets import make_domain_shift
+from sktransfer.instance._tradaboost import _resample_by_weight
+
+
+class ColumnZeroClassifier(ClassifierMixin, BaseEstimator):
+    """Predicts the label written in column 0, whatever the weights."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return X[:, 0].astype(int)
+
+
+def _scripted_rows():
+    # Column 0 is what the base predicts; source row 0 and target row 0 are wrong.
+    source_labels = np.array([1, 0, 1, 0])
+    target_labels = np.array([1, 0, 1, 0, 1])
+    source_predictions = np.array([0, 0, 1, 0])
+    target_predictions = np.array([0, 0, 1, 0, 1])
+    return stack_domains(
+        source=(source_predictions[:, None], source_labels),
+        target=(target_predictions[:, None], target_labels),
+    )
+
+
+def test_three_rounds_by_hand():
+    X, y, sample_domain = _scripted_rows()
+    model = TrAdaBoostClassifier(ColumnZeroClassifier(), n_estimators=3)
+    with pytest.warns(
+        UserWarning, match="in 2 of 3 rounds: 0 fit every labeled target row"
+    ):
+        model.fit(X, y, sample_domain=sample_domain)
+    beta = 1 / (1 + np.sqrt(2 * np.log(4) / 3))
+    assert model.source_factor_ == pytest.approx(beta)
+    # Round 1: target error 1/5, so the wrong target row is multiplied by
+    # (1 - 0.2) / 0.2 = 4 and the wrong source row by beta. After it, the
+    # same hypothesis has target error 4 / 8 = 1/2 exactly (AdaBoost's
+    # property): rounds 2 and 3 are clipped, leave the target weights alone
+    # and still multiply the wrong source row by beta.
+    assert_allclose(model.estimator_errors_, [0.2, 0.5, 0.5], atol=1e-8)
+    assert_allclose(model.estimator_weights_, [np.log(4), 0, 0], atol=1e-8)
+    unnormalised = np.array([beta**3, 1, 1, 1, 4, 1, 1, 1, 1])
+    assert_allclose(model.sample_weight_, unnormalised * 9 / unnormalised.sum())
+    assert model.voting_start_ == 1  # the paper's ceil(3/2) = 2nd round
+    assert_array_equal(model.predict(X), X[:, 0])
+
+
+def test_weight_drift_correction_by_hand():
+    X, y, sample_domain = _scripted_rows()
+    model = TrAdaBoostClassifier(
+        ColumnZeroClassifier(), n_estimators=3, correct_weight_drift=True
+    )
+    with pytest.warns(UserWarning, match="Target error clipped"):
+        model.fit(X, y, sample_domain=sample_domain)
+    beta = model.source_factor_
+    # C_t = 2 (1 - error_t): 1.6 after round 1, 1 after the clipped rounds.
+    unnormalised = np.array([1.6 * beta**3, 1.6, 1.6, 1.6, 4, 1, 1, 1, 1])
+    assert_allclose(
+        model.sample_weight_, unnormalised * 9 / unnormalised.sum(), rtol=1e-7
+    )
+
+
+def test_without_target_rows_it_is_adaboost():
+    X, y = make_classification(
+        n_samples=120, n_features=5, flip_y=0.1, random_state=0, shuffle=True
+    )
+    stump = DecisionTreeClassifier(max_depth=1)
+    ours = TrAdaBoostClassifier(stump, n_estimators=8, random_state=0).fit(X, y)
+    reference = AdaBoostClassifier(stump, n_estimators=8, random_state=0).fit(X, y)
+    assert ours.voting_start_ == 0
+    assert_allclose(ours.estimator_errors_, reference.estimator_errors_)
+    assert_allclose(ours.estimator_weights_, reference.estimator_weights_)
+    assert_array_equal(ours.predict(X), reference.predict(X))
+
+
+def _concept_shift(seed=0):
+    X, y, sample_domain = make_domain_shift(
+        300,
+        300,
+        n_features=2,
+        shift="concept",
+        strength=1.5,
+        noise=0.0,
+        random_state=seed,
+    )
+    target = np.flatnonzero(sample_domain < 0)
+    rng = np.random.RandomState(seed)
+    labeled = rng.choice(target, size=30, replace=False)
+    test = np.setdiff1d(target, labeled)
+    y_train = y.copy()
+    y_train[test] = -1
+    return X, y, y_train, sample_domain, test
+
+
+def test_source_rows_the_target_disagrees_with_lose_weight():
+    X, y, y_train, sample_domain, _ = _concept_shift()
+    model = TrAdaBoostClassifier(
+        LogisticRegression(), n_estimators=20, random_state=0
+    ).fit(X, y_train, sample_domain=sample_domain)
+    source = np.flatnonzero(sample_domain >= 0)
+    # Label the source rows with a model of the target concept, trained on
+    # every target row (an oracle, for the test only).
+    oracle = LogisticRegression().fit(X[sample_domain < 0], y[sample_domain < 0])
+    agrees = oracle.predict(X[source]) == y[source]
+    assert 0.2 < agrees.mean() < 0.95
+    weights = model.sample_weight_[source]
+    assert weights[~agrees].mean() < 0.5 * weights[agrees].mean()
+    assert_array_equal(model.sample_weight_[y_train == -1], 0)
+
+
+def test_beats_source_only_under_concept_shift():
+    X, y, y_train, sample_domain, test = _concept_shift(seed=1)
+    source = sample_domain >= 0
+    source_only = LogisticRegression().fit(X[source], y[source])
+    model = TrAdaBoostClassifier(
+        LogisticRegression(), n_estimators=20, random_state=0
+    ).fit(X, y_train, sample_domain=sample_domain)
+    assert model.score(X[test], y[test]) > source_only.score(X[test], y[test]) + 0.05
+
+
+def test_deterministic_under_random_state():
+    X, y, y_train, sample_domain, test = _concept_shift()
+    fits = [
+        TrAdaBoostClassifier(n_estimators=10, random_state=3).fit(
+            X, y_train, sample_domain=sample_domain
+        )
+        for _ in range(2)
+    ]
+    assert_array_equal(fits[0].predict_proba(X), fits[1].predict_proba(X))
+    assert_array_equal(fits[0].sample_weight_, fits[1].sample_weight_)
+
+
+def test_sparse_input_matches_dense():
+    X, y, y_train, sample_domain, test = _concept_shift()
+    kwargs = {"n_estimators": 6, "random_state": 0}
+    dense = TrAdaBoostClassifier(**kwargs).fit(X, y_train, sample_domain=sample_domain)
+    sparse = TrAdaBoostClassifier(**kwargs).fit(
+        sp.csr_matrix(X), y_train, sample_domain=sample_domain
+    )
+    assert_allclose(sparse.sample_weight_, dense.sample_weight_)
+    assert_array_equal(sparse.predict(sp.csr_matrix(X)), dense.predict(X))
+
+
+def test_resampling_path_for_estimators_without_sample_weight():
+    X, y, y_train, sample_domain, test = _concept_shift()
+    model = TrAdaBoostClassifier(
+        KNeighborsClassifier(n_neighbors=3), n_estimators=5, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model.fit(X, y_train, sample_domain=sample_domain)
+    assert model.score(X[test], y[test]) > 0.6
+    assert all(len(e.classes_) == 2 for e in model.estimators_)
+
+
+def test_resampling_keeps_every_class():
+    y = np.array([0] * 50 + [1] * 50 + [2])
+    weights = np.r_[np.full(100, 1.0), 1e-9]
+    rows = _resample_by_weight(y, weights, np.random.RandomState(0))
+    assert set(y[rows]) == {0, 1, 2}
+    assert rows.shape[0] == pytest.approx(101, abs=2)
+
+
+def test_multiclass():
+    X, y = make_classification(
+        n_samples=300, n_features=6, n_informative=4, n_classes=3, random_state=0
+    )
+    sample_domain = np.where(np.arange(300) < 240, 1, -2)
+    model = TrAdaBoostClassifier(
+        DecisionTreeClassifier(max_depth=2), n_estimators=10, random_state=0
+    ).fit(X, y, sample_domain=sample_domain)
+    proba = model.predict_proba(X)
+    assert proba.shape == (300, 3)
+    assert_allclose(proba.sum(axis=1), 1)
+    assert_array_equal(model.classes_[proba.argmax(axis=1)], model.predict(X))
+    assert model.score(X, y) > 0.6
+
+
+def test_staged_predict_ends_at_predict():
+    X, y, y_train, sample_domain, _ = _concept_shift()
+    model = TrAdaBoostClassifier(n_estimators=7, random_state=0).fit(
+        X, y_train, sample_domain=sample_domain
+    )
+    stages = list(model.staged_predict(X))
+    assert len(stages) == 7
+    assert_array_equal(stages[-1], model.predict(X))
+
+
+def test_sample_weight_is_the_initial_weight():
+    X, y, sample_domain = _scripted_rows()
+    weights = np.array([2.0, 1, 1, 1, 1, 1, 1, 1, 1])
+    model = TrAdaBoostClassifier(ColumnZeroClassifier(), n_estimators=1)
+    model.fit(X, y, sample_domain=sample_domain, sample_weight=weights)
+    # One round, error 1/5 on the target (unchanged by source weights).
+    beta = model.source_factor_
+    expected = np.array([2 * beta, 1, 1, 1, 4, 1, 1, 1, 1])
+    assert_allclose(model.sample_weight_, expected * 9 / expected.sum())
+
+
+@pytest.mark.parametrize(
+    ("y", "sample_domain", "match"),
+    [
+        ([0, 1, 0, 1], [-2, -2, -2, -2], "needs source rows"),
+        ([0, 1, -1, -1], [1, 1, -2, -2], "needs labeled target rows"),
+        ([1, 1, 1, 1], [1, 1, -2, -2], "one class"),
+        ([0, -1, 0, 1], [1, 1, -2, -2], "source rows .* carry the unlabeled"),
+    ],
+)
+def test_errors(y, sample_domain, match):
+    X = np.arange(8.0).reshape(4, 2)
+    with pytest.raises(ValueError, match=match):
+        TrAdaBoostClassifier().fit(X, y, sample_domain=sample_domain)
+
+
+def test_negative_sample_weight_raises():
+    X, y, sample_domain = _scripted_rows()
+    with pytest.raises(ValueError, match="non-negative"):
+        TrAdaBoostClassifier().fit(
+            X, y, sample_domain=sample_domain, sample_weight=-np.ones(9)
+        )
