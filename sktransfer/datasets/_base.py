@@ -239,17 +239,8 @@ def load_mushroom(*, source="enlarging"):
     )
     domain_names = {DEFAULT_SOURCE_ID: source, DEFAULT_TARGET_ID: target}
     target_names = ["edible", "poisonous"]
-    descr = _read_text(_MUSHROOM_DESCR) + _split_summary(
-        y, sample_domain, domain_names, target_names
-    )
-    return Bunch(
-        X=X,
-        y=y,
-        sample_domain=sample_domain,
-        feature_names=list(X.columns),
-        target_names=target_names,
-        domain_names=domain_names,
-        DESCR=descr,
+    return _domain_bunch(
+        X, y, sample_domain, target_names, domain_names, _read_text(_MUSHROOM_DESCR)
     )
 
 
@@ -380,12 +371,18 @@ def load_credit_default(
     }
     target_names = ["no default", "default"]
     n_dropped = int((~keep).sum())
-    descr = (
-        _read_text(_CREDIT_DESCR)
-        + _split_summary(y, sample_domain, domain_names, target_names)
-        + f"\nRows dropped (their {domain_column} is in neither group): "
+    bunch = _domain_bunch(
+        X, y, sample_domain, target_names, domain_names, _read_text(_CREDIT_DESCR)
+    )
+    bunch.DESCR += (
+        f"\nRows dropped (their {domain_column} is in neither group): "
         f"{n_dropped} of {len(keep)}.\n"
     )
+    return bunch
+
+
+def _domain_bunch(X, y, sample_domain, target_names, domain_names, description):
+    """The loaders' common Bunch, its DESCR ending with the split's row counts."""
     return Bunch(
         X=X,
         y=y,
@@ -393,7 +390,8 @@ def load_credit_default(
         feature_names=list(X.columns),
         target_names=target_names,
         domain_names=domain_names,
-        DESCR=descr,
+        DESCR=description
+        + _split_summary(y, sample_domain, domain_names, target_names),
     )
 
 
