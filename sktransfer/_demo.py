@@ -139,8 +139,8 @@ def run_demo(dataset="mushroom", *, target_labels=0.01, seed=0, repeats=5):
     for repeat in range(repeats):
         rng = np.random.RandomState(seed + repeat)
         train, labeled, test = _split_target(y, sample_domain, target_labels, rng)
-        encoder = spec.encoder().fit(data.X.iloc[train])
-        X_train = encoder.transform(data.X.iloc[train])
+        encoder = spec.encoder()
+        X_train = encoder.fit_transform(data.X.iloc[train])
         X_test = encoder.transform(data.X.iloc[test])
         keeps_label = (sample_domain[train] >= 0) | np.isin(train, labeled)
         y_train = np.where(keeps_label, y[train], UNLABELED)

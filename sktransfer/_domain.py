@@ -238,7 +238,7 @@ def _as_domain_list(domains, role, first_id, step):
                 f"{len(pair)} items."
             )
         X, y = pair if isinstance(pair, tuple) else (pair, None)
-        normalised.append((domain_id, X, y))
+        normalised.append((domain_id, X, None if y is None else _as_label_array(y)))
     return normalised
 
 
@@ -382,19 +382,17 @@ def stack_domains(source, target=None, *, task=None):
                 raise ValueError(
                     f"Source domain {domain_id} has y=None; source rows need labels."
                 )
-            if y is not None and _as_label_array(y).shape[0] != n_rows:
+            if y is not None and y.shape[0] != n_rows:
                 raise ValueError(
                     f"The {role} domain {domain_id} has {n_rows} rows in X but "
-                    f"{_as_label_array(y).shape[0]} labels."
+                    f"{y.shape[0]} labels."
                 )
-    labels = [_as_label_array(y) for _, _, y in sources + targets if y is not None]
-    task = task or _infer_task([_as_label_array(y) for _, _, y in sources])
+    labels = [y for _, _, y in sources + targets if y is not None]
+    task = task or _infer_task([y for _, _, y in sources])
     y_blocks, domain_blocks, X_blocks = [], [], []
     for domain_id, X, y in sources + targets:
         n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
-        y_blocks.append(
-            _fill_unlabeled(n_rows, task, labels) if y is None else _as_label_array(y)
-        )
+        y_blocks.append(_fill_unlabeled(n_rows, task, labels) if y is None else y)
         domain_blocks.append(np.full(n_rows, domain_id, dtype=np.int64))
         X_blocks.append(X)
     y = np.concatenate(y_blocks)

@@ -19,14 +19,10 @@ _DOMAIN_ROWS = {
 }
 
 
-def _task_of(estimator):
-    estimator_type = get_tags(estimator).estimator_type
-    return estimator_type if estimator_type in ("classifier", "regressor") else None
-
-
 def _label_task(estimator):
+    """What the estimator's labels are: "classification", "regression" or None."""
     return {"classifier": "classification", "regressor": "regression"}.get(
-        _task_of(estimator)
+        get_tags(estimator).estimator_type
     )
 
 
@@ -371,7 +367,7 @@ class TransferPipeline(Pipeline):
 def _needs_labeled_only(step):
     if isinstance(step, LabeledOnly) or step in (None, "passthrough"):
         return False
-    return _task_of(step) is not None or hasattr(step, "predict")
+    return _label_task(step) is not None or hasattr(step, "predict")
 
 
 def make_transfer_pipeline(*steps, memory=None, verbose=False):

@@ -301,14 +301,15 @@ class TrAdaBoostClassifier(ClassifierMixin, BaseEstimator):
             wrong = (estimator.predict(X) != y).astype(float)
             target_weights = weights[is_target]
             error = float(target_weights @ wrong[is_target] / target_weights.sum())
+            bounded_error = _clip_error(error)
             log_factor = self.learning_rate * np.log(
-                (1.0 - _clip_error(error)) / _clip_error(error)
+                (1.0 - bounded_error) / bounded_error
             )
             weights = weights.copy()
             weights[is_target] *= np.exp(log_factor * wrong[is_target])
             weights[is_source] *= self.source_factor_ ** wrong[is_source]
             if self.correct_weight_drift:
-                weights[is_source] *= 2.0 * (1.0 - _clip_error(error))
+                weights[is_source] *= 2.0 * (1.0 - bounded_error)
             weights /= weights.sum()
             self.estimators_.append(estimator)
             self.estimator_weights_[round_] = log_factor
