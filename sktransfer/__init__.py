@@ -7,13 +7,19 @@ source, ``< 0`` target). See :func:`stack_domains`.
 
 from ._domain import split_domains, stack_domains
 from ._pipeline import LabeledOnly, TransferPipeline, make_transfer_pipeline
-from .instance import TrAdaBoostClassifier
+from .instance import (
+    TrAdaBoostClassifier,
+    TrAdaBoostRegressor,
+    TwoStageTrAdaBoostRegressor,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "LabeledOnly",
     "TrAdaBoostClassifier",
+    "TrAdaBoostRegressor",
+    "TwoStageTrAdaBoostRegressor",
     "TransferPipeline",
     "make_transfer_pipeline",
     "split_domains",

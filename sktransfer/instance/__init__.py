@@ -1,5 +1,13 @@
 """Instance transfer: reweight or select source rows for the target."""
 
-from ._tradaboost import TrAdaBoostClassifier
+from ._tradaboost import (
+    TrAdaBoostClassifier,
+    TrAdaBoostRegressor,
+    TwoStageTrAdaBoostRegressor,
+)
 
-__all__ = ["TrAdaBoostClassifier"]
+__all__ = [
+    "TrAdaBoostClassifier",
+    "TrAdaBoostRegressor",
+    "TwoStageTrAdaBoostRegressor",
+]

@@ -1,17 +1,36 @@
-"""TrAdaBoost: boosting that down-weights the source rows the target disagrees with."""
+"""TrAdaBoost family: boosting that fades out the source rows the target disputes.
+
+TrAdaBoostClassifier (Dai et al., 2007), TrAdaBoostRegressor (TrAdaBoost.R2)
+and TwoStageTrAdaBoostRegressor (Pardoe & Stone, 2010) share one boosting loop,
+:func:`_boost`: fit the base estimator on the weighted rows, measure each row's
+loss in [0, 1], raise the weight of target rows the round got wrong (AdaBoost's
+rule, from the target error only) and lower or keep the weight of source rows.
+"""
 
 import logging
 import numbers
 import warnings
+from collections import namedtuple
+from functools import partial
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.tree import DecisionTreeClassifier
-from sklearn.utils import check_random_state, get_tags
-from sklearn.utils._param_validation import HasMethods, Interval
+from joblib import Parallel, delayed
+from scipy.optimize import brentq
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.model_selection import KFold, check_cv
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sklearn.utils import check_array, check_random_state, column_or_1d, get_tags
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_consistent_length,
     check_is_fitted,
     has_fit_parameter,
     validate_data,
@@ -28,6 +47,13 @@ logger = logging.getLogger(__name__)
 
 # Target errors are clipped into [_MIN_ERROR, 0.5 - _MIN_ERROR]: see _clip_error.
 _MIN_ERROR = 1e-10
+_MAX_SEED = np.iinfo(np.int32).max
+_SPARSE_FORMATS = ["csr", "csc"]
+
+# What one run of the boosting loop leaves behind.
+_Boosted = namedtuple(
+    "_Boosted", ["estimators", "vote_weights", "errors", "sample_weight"]
+)
 
 
 def _clip_error(error):
@@ -41,13 +67,31 @@ def _clip_error(error):
     return float(np.clip(error, _MIN_ERROR, 0.5 - _MIN_ERROR))
 
 
-def _resample_by_weight(y, weights, rng):
-    """Row indices drawn by weight, stratified so that no class disappears.
+def _warn_clipped_rounds(errors, stacklevel):
+    perfect = int(np.sum(errors < _MIN_ERROR))
+    at_chance = int(np.sum(errors > 0.5 - _MIN_ERROR))
+    if perfect or at_chance:
+        warnings.warn(
+            f"Target error clipped into (0, 1/2) in {perfect + at_chance} of "
+            f"{errors.shape[0]} rounds: {perfect} fit every labeled target row "
+            f"(large finite vote), {at_chance} were at or below chance on the "
+            "target (almost no vote, no target update). A simpler base estimator "
+            "or more labeled target rows avoid this.",
+            UserWarning,
+            stacklevel=stacklevel + 1,
+        )
 
-    Each class gets ``round(n * its total weight)`` draws (at least one), drawn
-    with replacement in proportion to the weights of its rows.
+
+def _resample_by_weight(y, weights, rng, *, stratified=True):
+    """Row indices drawn with replacement in proportion to the weights.
+
+    Stratified (classification): each class gets ``round(n * its total
+    weight)`` draws, at least one, so that no class disappears. Otherwise
+    (regression) ``n`` draws over all rows, as sklearn's AdaBoostRegressor.
     """
     n_rows = y.shape[0]
+    if not stratified:
+        return rng.choice(n_rows, size=n_rows, replace=True, p=weights / weights.sum())
     indices = []
     for label in np.unique(y):
         rows = np.flatnonzero(y == label)
@@ -61,21 +105,222 @@ def _resample_by_weight(y, weights, rng):
     return np.concatenate(indices)
 
 
-def _fit_weighted(estimator, X, y, weights, rng):
+def _fit_weighted(estimator, X, y, weights, rng, *, stratified=True):
     """Fit with weights on sklearn's scale (mean 1), resampling when unsupported."""
     if has_fit_parameter(estimator, "sample_weight"):
         return estimator.fit(X, y, sample_weight=weights * (y.shape[0] / weights.sum()))
-    rows = _resample_by_weight(y, weights, rng)
+    rows = _resample_by_weight(y, weights, rng, stratified=stratified)
     return estimator.fit(X[rows], y[rows])
 
 
-def _set_random_state(estimator, seed):
+def _seeded_clone(estimator, rng):
+    """A clone with a fresh seed from ``rng`` when it takes a ``random_state``."""
+    estimator = clone(estimator)
     if "random_state" in estimator.get_params(deep=False):
-        estimator.set_params(random_state=seed)
+        estimator.set_params(random_state=rng.randint(_MAX_SEED))
     return estimator
 
 
-class TrAdaBoostClassifier(ClassifierMixin, BaseEstimator):
+def _misclassified(y, predicted, weights):
+    """0/1 loss of each row."""
+    return (predicted != y).astype(float)
+
+
+def _regression_loss(y, predicted, weights, kind="linear"):
+    """AdaBoost.R2's loss: each row's error over the largest one, then shaped.
+
+    The largest error is taken over the rows of positive weight.
+    """
+    error = np.abs(predicted - y)
+    largest = error[weights > 0].max(initial=0.0)
+    if largest > 0:
+        error = error / largest
+    if kind == "square":
+        return error**2
+    if kind == "exponential":
+        return 1.0 - np.exp(-error)
+    return error
+
+
+def _boost(
+    X,
+    y,
+    is_target,
+    weights,
+    base,
+    *,
+    n_rounds,
+    learning_rate,
+    row_losses,
+    source_factor,
+    rng,
+    stratified=True,
+    correct_weight_drift=False,
+    verbose=0,
+    name="TrAdaBoost",
+):
+    """The boosting loop shared by the TrAdaBoost family.
+
+    Each round fits a clone of ``base`` on all rows with the current weights,
+    and computes the weighted mean loss on the target rows, ``error``. Target
+    rows are multiplied by ``exp(learning_rate * ln((1 - error) / error) *
+    loss)``; source rows by ``source_factor ** loss``, or left alone when
+    ``source_factor`` is None (AdaBoost.R2' of the two-stage algorithm).
+    """
+    is_source = ~is_target
+    estimators = []
+    vote_weights = np.zeros(n_rounds)
+    errors = np.zeros(n_rounds)
+    for round_ in range(n_rounds):
+        estimator = _fit_weighted(
+            _seeded_clone(base, rng), X, y, weights, rng, stratified=stratified
+        )
+        losses = row_losses(y, estimator.predict(X), weights)
+        target_weights = weights[is_target]
+        error = float(target_weights @ losses[is_target] / target_weights.sum())
+        bounded_error = _clip_error(error)
+        log_factor = learning_rate * np.log((1.0 - bounded_error) / bounded_error)
+        weights = weights.copy()
+        weights[is_target] *= np.exp(log_factor * losses[is_target])
+        if source_factor is not None:
+            weights[is_source] *= source_factor ** losses[is_source]
+        if correct_weight_drift:
+            weights[is_source] *= 2.0 * (1.0 - bounded_error)
+        weights /= weights.sum()
+        estimators.append(estimator)
+        vote_weights[round_] = log_factor
+        errors[round_] = error
+        if verbose:
+            logger.info(
+                "%s round %d/%d: target error %.4f, vote weight %.4f, "
+                "source weight share %.4f",
+                name,
+                round_ + 1,
+                n_rounds,
+                error,
+                log_factor,
+                weights[is_source].sum(),
+            )
+    return _Boosted(estimators, vote_weights, errors, weights)
+
+
+def _paper_source_factor(n_source, n_rounds):
+    """Dai et al.'s beta = 1 / (1 + sqrt(2 ln n_source / N))."""
+    if n_source == 0:
+        return 1.0
+    return 1.0 / (1.0 + np.sqrt(2.0 * np.log(n_source) / n_rounds))
+
+
+def _first_voting_round(n_rounds, votes_every_round):
+    """0-based index of the paper's ceil(N/2)-th round; 0 without targets."""
+    return 0 if votes_every_round else int(np.ceil(n_rounds / 2)) - 1
+
+
+def _weighted_median(predictions, weights):
+    """Per row, the prediction at which the cumulative vote weight reaches half.
+
+    ``predictions`` has one column per round. Ties go to the smaller value,
+    as in sklearn's AdaBoostRegressor.
+    """
+    order = np.argsort(predictions, axis=1)
+    cumulative = np.cumsum(weights[order], axis=1)
+    at_half = (cumulative >= 0.5 * cumulative[:, -1:]).argmax(axis=1)
+    rows = np.arange(predictions.shape[0])
+    return predictions[rows, order[rows, at_half]]
+
+
+def _median_prediction(estimators, vote_weights, X):
+    predictions = np.column_stack([estimator.predict(X) for estimator in estimators])
+    return _weighted_median(predictions, vote_weights)
+
+
+def _validate_training_data(estimator, X, y, sample_domain, sample_weight, task):
+    """Check the rows, labels, domains and weights shared by the family.
+
+    Returns ``X, y, is_target, weights, used``: ``used`` marks the labeled
+    rows the boosting runs on (masked target rows are ignored).
+    """
+    name = type(estimator).__name__
+    if task == "classification":
+        X, y = validate_data(
+            estimator,
+            X,
+            y,
+            accept_sparse=_SPARSE_FORMATS,
+            dtype=None,
+            ensure_all_finite=False,
+        )
+        check_classification_targets(y)
+    else:
+        X = validate_data(
+            estimator,
+            X,
+            accept_sparse=_SPARSE_FORMATS,
+            dtype=None,
+            ensure_all_finite=False,
+        )
+        if y is None:
+            raise ValueError(
+                f"{name} requires y to be passed, but the target y is None."
+            )
+        # NaN marks unlabeled regression rows; infinity is an error.
+        y = check_array(
+            y,
+            ensure_2d=False,
+            dtype=np.float64,
+            ensure_all_finite="allow-nan",
+            input_name="y",
+        )
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+    sample_domain = resolve_sample_domain(y, sample_domain, X.shape[0], task=task)
+    require_domains(sample_domain, source=True, method=name)
+    check_source_labeled(y, sample_domain, task=task)
+    used = ~unlabeled_mask(y, task=task)
+    is_target = sample_domain < 0
+    if is_target.any() and not (is_target & used).any():
+        marker = "-1" if task == "classification" else "NaN"
+        raise ValueError(
+            f"{name} needs labeled target rows (sample_domain < 0 with a real "
+            f"label); every target row is unlabeled ({marker}). Label a few target "
+            "rows, or use a method for unlabeled targets."
+        )
+    weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if np.any(weights < 0) or not weights[used].sum() > 0:
+        raise ValueError("sample_weight must be non-negative with a positive sum.")
+    return X, y, is_target, weights, used
+
+
+def _spread_weights(final, used):
+    """Final weights of the used rows on all rows: mean 1 over them, 0 elsewhere."""
+    sample_weight = np.zeros(used.shape[0])
+    sample_weight[used] = final * (final.shape[0] / final.sum())
+    return sample_weight
+
+
+def _base_input_tags(tags, base):
+    base_tags = get_tags(base).input_tags
+    tags.input_tags.sparse = base_tags.sparse
+    tags.input_tags.allow_nan = base_tags.allow_nan
+    return tags
+
+
+class _PredictMixin:
+    """Input checks shared by the predict methods of the family."""
+
+    def _check_X(self, X):
+        check_is_fitted(self)
+        return validate_data(
+            self,
+            X,
+            accept_sparse=_SPARSE_FORMATS,
+            dtype=None,
+            ensure_all_finite=False,
+            reset=False,
+        )
+
+
+class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
     """TrAdaBoost: transfer boosting with a few labeled target rows.
 
     Each round fits the base estimator on source and labeled target rows with
@@ -233,114 +478,46 @@ class TrAdaBoostClassifier(ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=None,
-            ensure_all_finite=False,
+        X, y, is_target, weights, used = _validate_training_data(
+            self, X, y, sample_domain, sample_weight, "classification"
         )
-        check_classification_targets(y)
-        sample_domain = resolve_sample_domain(
-            y, sample_domain, X.shape[0], task="classification"
-        )
-        require_domains(sample_domain, source=True, method="TrAdaBoostClassifier")
-        check_source_labeled(y, sample_domain, task="classification")
-        used = ~unlabeled_mask(y, task="classification")
-        is_target = sample_domain < 0
-        if is_target.any() and not (is_target & used).any():
-            raise ValueError(
-                "TrAdaBoostClassifier needs labeled target rows (sample_domain < 0 "
-                "with a real label); every target row is unlabeled (-1). Label a few "
-                "target rows, or use a method for unlabeled targets."
-            )
-        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if np.any(weights < 0) or not weights[used].sum() > 0:
-            raise ValueError("sample_weight must be non-negative with a positive sum.")
-        rows = np.flatnonzero(used)
-        self.classes_ = np.unique(y[rows])
+        self.classes_ = np.unique(y[used])
         if self.classes_.shape[0] < 2:
             raise ValueError(
                 "TrAdaBoostClassifier needs at least 2 classes among the labeled "
                 f"rows; got one class: {self.classes_.tolist()}."
             )
-        final = self._boost(
-            X[rows],
-            y[rows],
-            is_target[rows],
-            weights[rows],
-            check_random_state(self.random_state),
-        )
-        self.sample_weight_ = np.zeros(X.shape[0])
-        self.sample_weight_[rows] = final * (rows.shape[0] / final.sum())
-        return self
-
-    def _boost(self, X, y, is_target, weights, rng):
-        """Run the rounds; return the final weights of the rows used."""
-        no_target = not is_target.any()
-        if no_target:
+        X, y, is_target = X[used], y[used], is_target[used]
+        self._votes_every_round = not is_target.any()
+        if self._votes_every_round:
             is_target = np.ones_like(is_target)
-        is_source = ~is_target
-        n_source = int(is_source.sum())
-        n_rounds = self.n_estimators
-        self.source_factor_ = (
-            1.0 / (1.0 + np.sqrt(2.0 * np.log(n_source) / n_rounds))
-            if n_source
-            else 1.0
+        self.source_factor_ = _paper_source_factor(
+            int(np.sum(~is_target)), self.n_estimators
         )
-        self._votes_every_round = no_target
-        self.voting_start_ = self._first_voting_round(n_rounds)
-        self.estimators_ = []
-        self.estimator_weights_ = np.zeros(n_rounds)
-        self.estimator_errors_ = np.zeros(n_rounds)
-        seeds = rng.randint(np.iinfo(np.int32).max, size=n_rounds)
-        for round_ in range(n_rounds):
-            estimator = _set_random_state(clone(self._base_estimator()), seeds[round_])
-            _fit_weighted(estimator, X, y, weights, rng)
-            wrong = (estimator.predict(X) != y).astype(float)
-            target_weights = weights[is_target]
-            error = float(target_weights @ wrong[is_target] / target_weights.sum())
-            bounded_error = _clip_error(error)
-            log_factor = self.learning_rate * np.log(
-                (1.0 - bounded_error) / bounded_error
-            )
-            weights = weights.copy()
-            weights[is_target] *= np.exp(log_factor * wrong[is_target])
-            weights[is_source] *= self.source_factor_ ** wrong[is_source]
-            if self.correct_weight_drift:
-                weights[is_source] *= 2.0 * (1.0 - bounded_error)
-            weights /= weights.sum()
-            self.estimators_.append(estimator)
-            self.estimator_weights_[round_] = log_factor
-            self.estimator_errors_[round_] = error
-            if self.verbose:
-                logger.info(
-                    "TrAdaBoost round %d/%d: target error %.4f, vote weight %.4f, "
-                    "source weight share %.4f",
-                    round_ + 1,
-                    n_rounds,
-                    error,
-                    log_factor,
-                    weights[is_source].sum(),
-                )
-        perfect = int(np.sum(self.estimator_errors_ < _MIN_ERROR))
-        at_chance = int(np.sum(self.estimator_errors_ > 0.5 - _MIN_ERROR))
-        if perfect or at_chance:
-            warnings.warn(
-                f"Target error clipped into (0, 1/2) in {perfect + at_chance} of "
-                f"{n_rounds} rounds: {perfect} fit every labeled target row (large "
-                f"finite vote), {at_chance} were at or below chance on the target "
-                "(almost no vote, no target update). A simpler base estimator or "
-                "more labeled target rows avoid this.",
-                UserWarning,
-                stacklevel=3,
-            )
-        return weights
-
-    def _first_voting_round(self, n_rounds):
-        """0-based index of the paper's ceil(N/2)-th round; 0 without targets."""
-        return 0 if self._votes_every_round else int(np.ceil(n_rounds / 2)) - 1
+        boosted = _boost(
+            X,
+            y,
+            is_target,
+            weights[used],
+            self._base_estimator(),
+            n_rounds=self.n_estimators,
+            learning_rate=self.learning_rate,
+            row_losses=_misclassified,
+            source_factor=self.source_factor_,
+            rng=check_random_state(self.random_state),
+            correct_weight_drift=self.correct_weight_drift,
+            verbose=self.verbose,
+            name="TrAdaBoostClassifier",
+        )
+        _warn_clipped_rounds(boosted.errors, stacklevel=3)
+        self.estimators_ = boosted.estimators
+        self.estimator_weights_ = boosted.vote_weights
+        self.estimator_errors_ = boosted.errors
+        self.voting_start_ = _first_voting_round(
+            self.n_estimators, self._votes_every_round
+        )
+        self.sample_weight_ = _spread_weights(boosted.sample_weight, used)
+        return self
 
     def _votes(self, X, start, stop):
         """Weighted vote share of each class over rounds [start, stop)."""
@@ -351,17 +528,6 @@ class TrAdaBoostClassifier(ClassifierMixin, BaseEstimator):
             predicted = np.searchsorted(self.classes_, estimator.predict(X))
             votes[np.arange(X.shape[0]), predicted] += weight
         return votes / self.estimator_weights_[start:stop].sum()
-
-    def _check_X(self, X):
-        check_is_fitted(self)
-        return validate_data(
-            self,
-            X,
-            accept_sparse=["csr", "csc"],
-            dtype=None,
-            ensure_all_finite=False,
-            reset=False,
-        )
 
     def _predict_from_votes(self, votes):
         if self.classes_.shape[0] == 2:
@@ -409,12 +575,640 @@ class TrAdaBoostClassifier(ClassifierMixin, BaseEstimator):
         """
         X = self._check_X(X)
         for stop in range(1, len(self.estimators_) + 1):
-            start = self._first_voting_round(stop)
+            start = _first_voting_round(stop, self._votes_every_round)
             yield self._predict_from_votes(self._votes(X, start, stop))
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        base = get_tags(self._base_estimator()).input_tags
-        tags.input_tags.sparse = base.sparse
-        tags.input_tags.allow_nan = base.allow_nan
-        return tags
+        return _base_input_tags(super().__sklearn_tags__(), self._base_estimator())
+
+
+_REGRESSION_CONSTRAINTS = {
+    "estimator": [HasMethods(["fit", "predict"]), None],
+    "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
+    "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+    "loss": [StrOptions({"linear", "square", "exponential"})],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+class TrAdaBoostRegressor(_PredictMixin, RegressorMixin, BaseEstimator):
+    """TrAdaBoost.R2: transfer boosting for regression with a few labeled targets.
+
+    Each round fits the base estimator on source and labeled target rows with
+    the current weights and gives every row an adjusted loss in [0, 1] (its
+    absolute error over the round's largest one, then linear, square or
+    exponential, as AdaBoost.R2). Target rows gain weight with their loss as in
+    AdaBoost.R2, with the vote weight ``ln(1 / beta_t)`` from the target error
+    only; source rows lose weight by ``beta ** loss``, with the fixed factor
+    ``beta = 1 / (1 + sqrt(2 ln n_source / n_estimators))``. The prediction is
+    the weighted median of the second half of the rounds (Pardoe & Stone,
+    2010).
+
+    Rows follow the ``sample_domain`` convention: ``sample_domain >= 0`` source,
+    ``< 0`` target; target rows labeled ``NaN`` (unlabeled) are ignored. With
+    no target row at all, every row is treated as target and every round
+    votes: the algorithm is then AdaBoost.R2 (Drucker, 1997), equal to
+    sklearn's :class:`~sklearn.ensemble.AdaBoostRegressor` when the base
+    estimator is fitted by resampling.
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        Base regressor, cloned each round. ``None`` means
+        ``DecisionTreeRegressor(max_depth=3)``. One without ``sample_weight``
+        in ``fit`` is fitted on ``n`` rows drawn with replacement in
+        proportion to the weights.
+    n_estimators : int, default=50
+        Number of boosting rounds ``N``.
+    learning_rate : float, default=1.0
+        Multiplies the target-side log factor ``ln(1 / beta_t)`` in the target
+        update and the vote. ``1.0`` is the paper's algorithm.
+    loss : {"linear", "square", "exponential"}, default="linear"
+        Shape of the adjusted loss, as in AdaBoost.R2.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the base estimators (a seed drawn each round) and the
+        resampling path.
+    verbose : int, default=0
+        Log each round's target error and weights (logger ``sktransfer``) when
+        positive.
+
+    Attributes
+    ----------
+    estimators_ : list of estimators
+        The fitted base estimators, one per round.
+    estimator_weights_ : ndarray of shape (n_estimators,)
+        Vote weight ``learning_rate * ln(1 / beta_t)`` of each round; only the
+        rounds from ``voting_start_`` on vote.
+    estimator_errors_ : ndarray of shape (n_estimators,)
+        Weighted mean adjusted loss of each round on the labeled target rows,
+        before clipping.
+    voting_start_ : int
+        Index of the first voting round: ``ceil(N / 2) - 1``, or 0 when there
+        were no target rows.
+    source_factor_ : float
+        The source factor ``beta``.
+    sample_weight_ : ndarray of shape (n_samples,)
+        Final weight of each training row, in input order, mean 1 over the
+        rows used and 0 for ignored (unlabeled) rows. Low values on source
+        rows mark the source rows the target did not trust.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Feature names seen in ``fit``, when ``X`` has string column names.
+
+    See Also
+    --------
+    TwoStageTrAdaBoostRegressor : Chooses how much to trust the source by
+        cross-validation on the target; usually more accurate.
+    sklearn.ensemble.AdaBoostRegressor : The no-transfer counterpart.
+
+    Notes
+    -----
+    A round whose target error is 0 or at least 1/2 has its error clipped to
+    ``[1e-10, 0.5 - 1e-10]`` with a warning (a large finite vote, or almost no
+    vote and no target update), where AdaBoost.R2 would stop.
+
+    References
+    ----------
+    .. [1] D. Pardoe and P. Stone, "Boosting for Regression Transfer",
+       ICML 2010.
+    .. [2] W. Dai, Q. Yang, G.-R. Xue and Y. Yu, "Boosting for Transfer
+       Learning", ICML 2007.
+    .. [3] H. Drucker, "Improving Regressors using Boosting Techniques",
+       ICML 1997.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer import TrAdaBoostRegressor, stack_domains
+    >>> rng = np.random.RandomState(0)
+    >>> Xs = rng.uniform(-2, 2, size=(200, 1)); ys = Xs[:, 0] ** 2
+    >>> Xt = rng.uniform(-2, 2, size=(20, 1)); yt = Xt[:, 0] ** 2 + Xt[:, 0]
+    >>> X, y, sample_domain = stack_domains(source=(Xs, ys), target=(Xt, yt))
+    >>> model = TrAdaBoostRegressor(n_estimators=10, random_state=0)
+    >>> model = model.fit(X, y, sample_domain=sample_domain)
+    >>> model.predict(Xt[:3]).shape
+    (3,)
+    """
+
+    __metadata_request__fit = {"sample_domain": True}
+
+    _parameter_constraints = dict(_REGRESSION_CONSTRAINTS)
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        n_estimators=50,
+        learning_rate=1.0,
+        loss="linear",
+        random_state=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _base_estimator(self):
+        if self.estimator is None:
+            return DecisionTreeRegressor(max_depth=3)
+        return self.estimator
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_domain=None, sample_weight=None):
+        """Boost on the source rows and the labeled target rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Targets; ``NaN`` marks unlabeled target rows, which are ignored.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            ``>= 0`` source, ``< 0`` target. ``None`` infers it from the
+            labels: ``NaN`` rows are target, the rest source.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Initial weights (uniform when None).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y, is_target, weights, used = _validate_training_data(
+            self, X, y, sample_domain, sample_weight, "regression"
+        )
+        X, y, is_target = X[used], y[used], is_target[used]
+        self._votes_every_round = not is_target.any()
+        if self._votes_every_round:
+            is_target = np.ones_like(is_target)
+        self.source_factor_ = _paper_source_factor(
+            int(np.sum(~is_target)), self.n_estimators
+        )
+        boosted = _boost(
+            X,
+            y,
+            is_target,
+            weights[used],
+            self._base_estimator(),
+            n_rounds=self.n_estimators,
+            learning_rate=self.learning_rate,
+            row_losses=partial(_regression_loss, kind=self.loss),
+            source_factor=self.source_factor_,
+            rng=check_random_state(self.random_state),
+            stratified=False,
+            verbose=self.verbose,
+            name="TrAdaBoostRegressor",
+        )
+        _warn_clipped_rounds(boosted.errors, stacklevel=3)
+        self.estimators_ = boosted.estimators
+        self.estimator_weights_ = boosted.vote_weights
+        self.estimator_errors_ = boosted.errors
+        self.voting_start_ = _first_voting_round(
+            self.n_estimators, self._votes_every_round
+        )
+        self.sample_weight_ = _spread_weights(boosted.sample_weight, used)
+        return self
+
+    def predict(self, X):
+        """Weighted median of the voting rounds' predictions.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        X = self._check_X(X)
+        start = self.voting_start_
+        return _median_prediction(
+            self.estimators_[start:], self.estimator_weights_[start:], X
+        )
+
+    def staged_predict(self, X):
+        """Predictions after each round, as if boosting had stopped there.
+
+        After round ``t`` the median uses rounds ``ceil(t/2)`` to ``t`` (all
+        rounds when there were no target rows), as the final model does.
+
+        Yields
+        ------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        X = self._check_X(X)
+        predictions = np.column_stack([e.predict(X) for e in self.estimators_])
+        for stop in range(1, len(self.estimators_) + 1):
+            start = _first_voting_round(stop, self._votes_every_round)
+            yield _weighted_median(
+                predictions[:, start:stop], self.estimator_weights_[start:stop]
+            )
+
+    def __sklearn_tags__(self):
+        return _base_input_tags(super().__sklearn_tags__(), self._base_estimator())
+
+
+def _target_share_schedule(initial_share, n_steps):
+    """Target weight share of each step: from the initial share up to 1."""
+    if n_steps == 1:
+        return np.array([initial_share])
+    return initial_share + np.arange(n_steps) / (n_steps - 1) * (1.0 - initial_share)
+
+
+def _shrink_source_to_share(weights, losses, is_target, share):
+    """Source weights times ``beta ** loss``, with beta making the target share.
+
+    Pardoe & Stone choose ``beta_t`` so that the target rows hold ``share`` of
+    the total weight afterwards; it is found by root finding on [0, 1], where
+    the source mass is increasing in beta. When even ``beta = 0`` leaves too
+    much source mass (rows the round predicted exactly keep ``beta ** 0 =
+    1``), the remaining source weights are scaled down uniformly. Returns the
+    new weights and beta.
+    """
+    source_weights, source_losses = weights[~is_target], losses[~is_target]
+    target_mass = weights[is_target].sum()
+    wanted = target_mass * (1.0 - share) / share
+
+    def source_mass(beta):
+        return float(source_weights @ beta**source_losses)
+
+    weights = weights.copy()
+    if share >= 1.0:
+        beta, source_weights = 0.0, np.zeros_like(source_weights)
+    elif source_mass(1.0) <= wanted:
+        beta = 1.0
+    elif source_mass(0.0) > wanted:
+        beta = 0.0
+        kept = source_weights * 0.0**source_losses
+        source_weights = kept * (wanted / kept.sum())
+    else:
+        beta = brentq(lambda b: source_mass(b) - wanted, 0.0, 1.0, xtol=1e-12)
+        source_weights = source_weights * beta**source_losses
+    weights[~is_target] = source_weights
+    return weights, beta
+
+
+def _adaboost_r2_prime(X, y, is_target, weights, base, *, rng, **boost_params):
+    """AdaBoost.R2 with the source weights held fixed (Pardoe & Stone's R2')."""
+    return _boost(
+        X,
+        y,
+        is_target,
+        weights,
+        base,
+        source_factor=None,
+        rng=rng,
+        stratified=False,
+        **boost_params,
+    )
+
+
+def _fold_squared_errors(X, y, is_target, weights, base, train, test, seed, params):
+    """Squared errors on held-out target rows of a model fit on the rest."""
+    boosted = _adaboost_r2_prime(
+        X[train],
+        y[train],
+        is_target[train],
+        weights[train],
+        base,
+        rng=np.random.RandomState(seed),
+        **params,
+    )
+    predicted = _median_prediction(boosted.estimators, boosted.vote_weights, X[test])
+    return (predicted - y[test]) ** 2
+
+
+class TwoStageTrAdaBoostRegressor(_PredictMixin, RegressorMixin, BaseEstimator):
+    """Two-stage TrAdaBoost.R2: shrink the source step by step, keep the best step.
+
+    Stage one moves weight from the source to the labeled target rows over
+    ``n_steps`` steps: at each step a base estimator fit on the weighted rows
+    gives every row an adjusted loss, and the source rows are multiplied by
+    ``beta_t ** loss``, with ``beta_t`` chosen so that the target rows hold a
+    set share of the weight, rising linearly from their initial share to 1
+    (target only). Stage two: at each step, AdaBoost.R2 with the source
+    weights held fixed (AdaBoost.R2') is scored by k-fold cross-validation on
+    the labeled target rows, the source rows always in training; the step
+    with the lowest cross-validated squared error is refit on all rows and
+    predicts (Pardoe & Stone, 2010).
+
+    The ``n_steps * cv`` cross-validation fits are independent once the
+    weights of every step are known, so they all run in parallel through
+    joblib (``n_jobs``; hand them to Dask with
+    ``joblib.parallel_backend("dask")``). Only the chosen step is refit on
+    all rows, not every step.
+
+    Rows follow the ``sample_domain`` convention: ``sample_domain >= 0`` source,
+    ``< 0`` target; target rows labeled ``NaN`` are ignored. With no target row
+    at all the estimator is AdaBoost.R2 on all rows (no stages).
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        Base regressor. ``None`` means ``DecisionTreeRegressor(max_depth=3)``.
+        One without ``sample_weight`` in ``fit`` is fitted on weighted
+        resamples (rows of weight 0 are never drawn).
+    n_steps : int, default=10
+        Number of steps ``S`` of stage one (the last one is target only).
+    n_estimators : int, default=50
+        Number of AdaBoost.R2' rounds ``N`` of each model.
+    cv : int, cross-validation generator or iterable, default=5
+        How the labeled target rows are split into folds; the source rows are
+        always in training. An int ``F`` means ``F`` shuffled folds (at most
+        one per labeled target row; seeded by ``random_state``). A splitter or
+        an iterable of ``(train, test)`` index arrays is applied to the
+        labeled target rows alone (indices count those rows, in input order).
+        Needs at least 2 labeled target rows.
+    learning_rate : float, default=1.0
+        Learning rate of AdaBoost.R2'.
+    loss : {"linear", "square", "exponential"}, default="linear"
+        Shape of the adjusted loss, as in AdaBoost.R2.
+    n_jobs : int, default=None
+        Parallel jobs for the cross-validation fits (``None`` means 1 unless
+        in a :func:`joblib.parallel_backend` context, ``-1`` all cores).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the folds, the base estimators and the resampling path.
+    verbose : int, default=0
+        Log each step's target share, ``beta_t`` and cross-validated error
+        (logger ``sktransfer``) when positive.
+
+    Attributes
+    ----------
+    target_shares_ : ndarray of shape (n_steps,)
+        Share of the total weight on the labeled target rows at each step.
+    source_factors_ : ndarray of shape (n_steps - 1,)
+        The ``beta_t`` that moved the weights from each step to the next.
+    cv_errors_ : ndarray of shape (n_steps,)
+        Cross-validated mean squared error of each step on the labeled target
+        rows.
+    best_step_ : int
+        Index of the chosen step (lowest ``cv_errors_``).
+    estimators_ : list of estimators
+        Base estimators of the chosen step's AdaBoost.R2' model.
+    estimator_weights_ : ndarray of shape (n_estimators,)
+        Their vote weights (all rounds vote, as in AdaBoost.R2).
+    estimator_errors_ : ndarray of shape (n_estimators,)
+        Their weighted mean adjusted loss on the labeled target rows.
+    sample_weight_ : ndarray of shape (n_samples,)
+        Weight of each training row at the chosen step, in input order, mean 1
+        over the rows used and 0 for ignored rows: the source rows the final
+        model trusts.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of str
+        Feature names seen in ``fit``, when ``X`` has string column names.
+
+    See Also
+    --------
+    TrAdaBoostRegressor : One-stage TrAdaBoost.R2.
+
+    Notes
+    -----
+    Pardoe & Stone do not say how to score the folds; the squared error is
+    used here, and ties between steps go to the earlier step (more source).
+
+    References
+    ----------
+    .. [1] D. Pardoe and P. Stone, "Boosting for Regression Transfer",
+       ICML 2010.
+    .. [2] H. Drucker, "Improving Regressors using Boosting Techniques",
+       ICML 1997.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer import TwoStageTrAdaBoostRegressor, stack_domains
+    >>> rng = np.random.RandomState(0)
+    >>> Xs = rng.uniform(-2, 2, size=(200, 1)); ys = Xs[:, 0] ** 2
+    >>> Xt = rng.uniform(-2, 2, size=(20, 1)); yt = Xt[:, 0] ** 2 + Xt[:, 0]
+    >>> X, y, sample_domain = stack_domains(source=(Xs, ys), target=(Xt, yt))
+    >>> model = TwoStageTrAdaBoostRegressor(
+    ...     n_steps=5, n_estimators=10, cv=3, random_state=0
+    ... )
+    >>> model = model.fit(X, y, sample_domain=sample_domain)
+    >>> model.cv_errors_.shape
+    (5,)
+    """
+
+    __metadata_request__fit = {"sample_domain": True}
+
+    _parameter_constraints = {
+        **_REGRESSION_CONSTRAINTS,
+        "n_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "cv": ["cv_object"],
+        "n_jobs": [numbers.Integral, None],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        n_steps=10,
+        n_estimators=50,
+        cv=5,
+        learning_rate=1.0,
+        loss="linear",
+        n_jobs=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.n_steps = n_steps
+        self.n_estimators = n_estimators
+        self.cv = cv
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _base_estimator(self):
+        if self.estimator is None:
+            return DecisionTreeRegressor(max_depth=3)
+        return self.estimator
+
+    def _boost_params(self):
+        return {
+            "n_rounds": self.n_estimators,
+            "learning_rate": self.learning_rate,
+            "row_losses": partial(_regression_loss, kind=self.loss),
+        }
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_domain=None, sample_weight=None):
+        """Run both stages and refit the best step on all rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Targets; ``NaN`` marks unlabeled target rows, which are ignored.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            ``>= 0`` source, ``< 0`` target. ``None`` infers it from the
+            labels: ``NaN`` rows are target, the rest source.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Initial weights (uniform when None).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        X, y, is_target, weights, used = _validate_training_data(
+            self, X, y, sample_domain, sample_weight, "regression"
+        )
+        X, y, is_target, weights = X[used], y[used], is_target[used], weights[used]
+        rng = check_random_state(self.random_state)
+        base = self._base_estimator()
+        if not is_target.any():
+            self._fit_without_target(X, y, weights, base, rng, used)
+            return self
+        n_target = int(is_target.sum())
+        if n_target < 2:
+            raise ValueError(
+                "TwoStageTrAdaBoostRegressor cross-validates on the labeled target "
+                f"rows and needs at least 2 of them; got {n_target}. Label more "
+                "target rows or use TrAdaBoostRegressor."
+            )
+        weights = weights / weights.sum()
+        step_weights = self._stage_one(X, y, is_target, weights, base, rng)
+        self.cv_errors_ = self._stage_two(X, y, is_target, step_weights, base, rng)
+        self.best_step_ = int(np.argmin(self.cv_errors_))
+        if self.verbose:
+            for step, error in enumerate(self.cv_errors_):
+                logger.info(
+                    "Two-stage TrAdaBoost.R2 step %d/%d: target share %.4f, "
+                    "cross-validated MSE %.6g",
+                    step + 1,
+                    self.n_steps,
+                    self.target_shares_[step],
+                    error,
+                )
+            logger.info("Chosen step: %d", self.best_step_ + 1)
+        boosted = _adaboost_r2_prime(
+            X,
+            y,
+            is_target,
+            step_weights[self.best_step_],
+            base,
+            rng=rng,
+            verbose=self.verbose,
+            name="Two-stage TrAdaBoost.R2 refit",
+            **self._boost_params(),
+        )
+        _warn_clipped_rounds(boosted.errors, stacklevel=3)
+        self._set_final_model(boosted, step_weights[self.best_step_], used)
+        return self
+
+    def _fit_without_target(self, X, y, weights, base, rng, used):
+        """No target rows: AdaBoost.R2 on all rows, one step."""
+        all_rows = np.ones(y.shape[0], dtype=bool)
+        boosted = _adaboost_r2_prime(
+            X, y, all_rows, weights, base, rng=rng,
+            **self._boost_params(),
+        )  # fmt: skip
+        _warn_clipped_rounds(boosted.errors, stacklevel=4)
+        self.target_shares_ = np.ones(1)
+        self.source_factors_ = np.zeros(0)
+        self.cv_errors_ = np.full(1, np.nan)
+        self.best_step_ = 0
+        self._set_final_model(boosted, weights, used)
+
+    def _set_final_model(self, boosted, step_weights, used):
+        self.estimators_ = boosted.estimators
+        self.estimator_weights_ = boosted.vote_weights
+        self.estimator_errors_ = boosted.errors
+        self.sample_weight_ = _spread_weights(step_weights, used)
+
+    def _stage_one(self, X, y, is_target, weights, base, rng):
+        """Weights of every step: the source shrinks until the target holds all."""
+        self.target_shares_ = _target_share_schedule(
+            weights[is_target].sum(), self.n_steps
+        )
+        row_losses = partial(_regression_loss, kind=self.loss)
+        step_weights = [weights]
+        factors = []
+        for share in self.target_shares_[1:]:
+            estimator = _fit_weighted(
+                _seeded_clone(base, rng), X, y, weights, rng, stratified=False
+            )
+            losses = row_losses(y, estimator.predict(X), weights)
+            weights, beta = _shrink_source_to_share(weights, losses, is_target, share)
+            weights = weights / weights.sum()
+            step_weights.append(weights)
+            factors.append(beta)
+            if self.verbose:
+                logger.info(
+                    "Two-stage TrAdaBoost.R2 stage one: target share %.4f, beta %.4g",
+                    share,
+                    beta,
+                )
+        self.source_factors_ = np.array(factors)
+        return step_weights
+
+    def _stage_two(self, X, y, is_target, step_weights, base, rng):
+        """Cross-validated MSE of AdaBoost.R2' at each step, all fits in parallel."""
+        target_rows = np.flatnonzero(is_target)
+        source_rows = np.flatnonzero(~is_target)
+        splits = [
+            (np.concatenate([source_rows, target_rows[train]]), target_rows[test])
+            for train, test in self._target_folds(target_rows.shape[0], rng)
+        ]
+        n_folds = len(splits)
+        seeds = rng.randint(_MAX_SEED, size=(len(step_weights), n_folds))
+        if self.verbose:
+            logger.info(
+                "Two-stage TrAdaBoost.R2 stage two: %d steps x %d folds of "
+                "AdaBoost.R2' (n_jobs=%s)",
+                len(step_weights),
+                n_folds,
+                self.n_jobs,
+            )
+        squared_errors = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fold_squared_errors)(
+                X, y, is_target, weights, base, train, test, seeds[step, fold],
+                self._boost_params(),
+            )
+            for step, weights in enumerate(step_weights)
+            for fold, (train, test) in enumerate(splits)
+        )  # fmt: skip
+        by_step = [
+            squared_errors[start : start + n_folds]
+            for start in range(0, len(squared_errors), n_folds)
+        ]
+        return np.array([np.concatenate(errors).mean() for errors in by_step])
+
+    def _target_folds(self, n_target, rng):
+        """(train, test) indices into the labeled target rows."""
+        if isinstance(self.cv, numbers.Integral):
+            folds = KFold(
+                min(self.cv, n_target),
+                shuffle=True,
+                random_state=rng.randint(_MAX_SEED),
+            )
+        else:
+            folds = check_cv(self.cv)
+        return list(folds.split(np.zeros((n_target, 1))))
+
+    def predict(self, X):
+        """Weighted median of the chosen step's AdaBoost.R2' rounds.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        X = self._check_X(X)
+        return _median_prediction(self.estimators_, self.estimator_weights_, X)
+
+    def __sklearn_tags__(self):
+        return _base_input_tags(super().__sklearn_tags__(), self._base_estimator())
