@@ -47,6 +47,10 @@ METHODS = [
     Method("target only", lambda base: LabeledOnly(base, domains="target"), True),
     Method("pooled", lambda base: LabeledOnly(base), True),
     Method("TrAdaBoost", lambda base: TrAdaBoostClassifier(base, random_state=0)),
+    Method(
+        "TrAdaBoost, soft vote",
+        lambda base: TrAdaBoostClassifier(base, voting="soft", random_state=0),
+    ),
 ]
 
 

@@ -29,6 +29,7 @@ _INSTANCES = {
         LabeledOnly(StandardScaler()),
     ],
     TransferPipeline: [make_transfer_pipeline(StandardScaler(), LogisticRegression())],
+    TrAdaBoostClassifier: [TrAdaBoostClassifier(voting="soft")],
 }
 
 # Checks expected to fail, with the reason, keyed by class.

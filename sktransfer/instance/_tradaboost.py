@@ -348,6 +348,12 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
     learning_rate : float, default=1.0
         Multiplies the target-side log factor ``ln(1 / beta_t)`` in the target
         update and the vote. ``1.0`` is the paper's algorithm.
+    voting : {"hard", "soft"}, default="hard"
+        ``"hard"``: the paper's weighted vote of the rounds' predicted
+        classes. ``"soft"``: the weighted mean of the rounds' ``predict_proba``
+        (the base estimator must have it), which gives graded scores for
+        ranking metrics such as ROC AUC, where a hard vote of a few rounds
+        gives only a few distinct values.
     correct_weight_drift : bool, default=False
         Multiply the source weights by ``C_t = 2 (1 - error_t)`` each round
         (Al-Stouhi & Reddy, 2011), which stops the source weights from
@@ -430,6 +436,7 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
         "estimator": [HasMethods(["fit", "predict"]), None],
         "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "voting": [StrOptions({"hard", "soft"})],
         "correct_weight_drift": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -441,6 +448,7 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
         *,
         n_estimators=50,
         learning_rate=1.0,
+        voting="hard",
         correct_weight_drift=False,
         random_state=None,
         verbose=0,
@@ -448,6 +456,7 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
+        self.voting = voting
         self.correct_weight_drift = correct_weight_drift
         self.random_state = random_state
         self.verbose = verbose
@@ -478,6 +487,13 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        base = self._base_estimator()
+        if self.voting == "soft" and not hasattr(base, "predict_proba"):
+            raise ValueError(
+                "voting='soft' needs a base estimator with predict_proba; "
+                f"{type(base).__name__} has none. Use voting='hard' or a "
+                "probabilistic base estimator."
+            )
         X, y, is_target, weights, used = _validate_training_data(
             self, X, y, sample_domain, sample_weight, "classification"
         )
@@ -499,7 +515,7 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
             y,
             is_target,
             weights[used],
-            self._base_estimator(),
+            base,
             n_rounds=self.n_estimators,
             learning_rate=self.learning_rate,
             row_losses=_misclassified,
@@ -525,8 +541,12 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
         for estimator, weight in zip(
             self.estimators_[start:stop], self.estimator_weights_[start:stop]
         ):
-            predicted = np.searchsorted(self.classes_, estimator.predict(X))
-            votes[np.arange(X.shape[0]), predicted] += weight
+            if self.voting == "soft":
+                columns = np.searchsorted(self.classes_, estimator.classes_)
+                votes[:, columns] += weight * estimator.predict_proba(X)
+            else:
+                predicted = np.searchsorted(self.classes_, estimator.predict(X))
+                votes[np.arange(X.shape[0]), predicted] += weight
         return votes / self.estimator_weights_[start:stop].sum()
 
     def _predict_from_votes(self, votes):
@@ -537,6 +557,9 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         """Weighted vote share of each class over the voting rounds.
+
+        With ``voting="soft"``, the weighted mean of the rounds'
+        ``predict_proba``.
 
         Parameters
         ----------

@@ -236,3 +236,35 @@ def test_negative_sample_weight_raises():
         TrAdaBoostClassifier().fit(
             X, y, sample_domain=sample_domain, sample_weight=-np.ones(9)
         )
+
+
+def test_soft_voting_averages_the_voting_rounds_probabilities():
+    X, y, y_train, sample_domain, test = _concept_shift()
+    model = TrAdaBoostClassifier(
+        LogisticRegression(), n_estimators=6, voting="soft", random_state=0
+    ).fit(X, y_train, sample_domain=sample_domain)
+    start, weights = model.voting_start_, model.estimator_weights_
+    expected = (
+        sum(
+            w * e.predict_proba(X[test])
+            for e, w in zip(model.estimators_[start:], weights[start:])
+        )
+        / weights[start:].sum()
+    )
+    assert_allclose(model.predict_proba(X[test]), expected)
+    assert_array_equal(model.predict(X[test]), model.classes_[expected.argmax(axis=1)])
+    # Graded scores where the hard vote of the same rounds has few values.
+    hard = TrAdaBoostClassifier(
+        LogisticRegression(), n_estimators=6, random_state=0
+    ).fit(X, y_train, sample_domain=sample_domain)
+    assert_allclose(hard.estimator_weights_, weights)
+    n_hard = np.unique(hard.predict_proba(X[test])[:, 1]).shape[0]
+    assert np.unique(expected[:, 1]).shape[0] > 10 * n_hard
+
+
+def test_soft_voting_needs_predict_proba():
+    X, y, sample_domain = _scripted_rows()
+    with pytest.raises(ValueError, match="voting='soft' needs .* predict_proba"):
+        TrAdaBoostClassifier(ColumnZeroClassifier(), voting="soft").fit(
+            X, y, sample_domain=sample_domain
+        )
