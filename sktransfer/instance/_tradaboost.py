@@ -161,11 +161,15 @@ def _boost(
 ):
     """The boosting loop shared by the TrAdaBoost family.
 
-    Each round fits a clone of ``base`` on all rows with the current weights,
-    and computes the weighted mean loss on the target rows, ``error``. Target
+    Each round fits a clone of ``base`` on all rows with the current weights
+    and computes ``error``, the weighted mean loss on the target rows. Target
     rows are multiplied by ``exp(learning_rate * ln((1 - error) / error) *
-    loss)``; source rows by ``source_factor ** loss``, or left alone when
-    ``source_factor`` is None (AdaBoost.R2' of the two-stage algorithm).
+    loss)`` and source rows by ``source_factor ** loss``.
+
+    ``source_factor=None`` freezes the source rows (AdaBoost.R2' of the
+    two-stage algorithm): the error is AdaBoost.R2's, over all rows, and the
+    target rows share out their unchanged total weight, so the source keeps
+    its share. With every row a target row this is AdaBoost.R2.
     """
     is_source = ~is_target
     estimators = []
@@ -176,13 +180,16 @@ def _boost(
             _seeded_clone(base, rng), X, y, weights, rng, stratified=stratified
         )
         losses = row_losses(y, estimator.predict(X), weights)
-        target_weights = weights[is_target]
-        error = float(target_weights @ losses[is_target] / target_weights.sum())
+        scored = is_target if source_factor is not None else slice(None)
+        error = float(weights[scored] @ losses[scored] / weights[scored].sum())
         bounded_error = _clip_error(error)
         log_factor = learning_rate * np.log((1.0 - bounded_error) / bounded_error)
         weights = weights.copy()
+        target_mass = weights[is_target].sum()
         weights[is_target] *= np.exp(log_factor * losses[is_target])
-        if source_factor is not None:
+        if source_factor is None:
+            weights[is_target] *= target_mass / weights[is_target].sum()
+        else:
             weights[is_source] *= source_factor ** losses[is_source]
         if correct_weight_drift:
             weights[is_source] *= 2.0 * (1.0 - bounded_error)
@@ -892,12 +899,21 @@ def _adaboost_r2_prime(X, y, is_target, weights, base, *, rng, **boost_params):
 
 
 def _fold_squared_errors(X, y, is_target, weights, base, train, test, seed, params):
-    """Squared errors on held-out target rows of a model fit on the rest."""
+    """Squared errors on held-out target rows of a model fit on the rest.
+
+    The training target rows are scaled up to the step's whole target weight,
+    so the fold's model sees the step's source/target balance.
+    """
+    train_weights = weights[train].copy()
+    train_target = is_target[train]
+    train_weights[train_target] *= (
+        weights[is_target].sum() / train_weights[train_target].sum()
+    )
     boosted = _adaboost_r2_prime(
         X[train],
         y[train],
-        is_target[train],
-        weights[train],
+        train_target,
+        train_weights,
         base,
         rng=np.random.RandomState(seed),
         **params,

@@ -17,6 +17,8 @@ from sktransfer import (
     stack_domains,
 )
 from sktransfer.instance._tradaboost import (
+    _adaboost_r2_prime,
+    _regression_loss,
     _shrink_source_to_share,
     _weighted_median,
 )
@@ -294,3 +296,29 @@ def test_verbose_logs_rounds_and_steps(caplog):
     assert sum("stage one: target share" in m for m in messages) == 2
     assert sum("cross-validated MSE" in m for m in messages) == 3
     assert sum("round 2/2" in m for m in messages) == 1  # the refit
+
+
+def test_adaboost_r2_prime_freezes_the_source():
+    # Pardoe & Stone's AdaBoost.R2': source weights never change, so the
+    # target rows keep the share that stage one gave them, and the error is
+    # AdaBoost.R2's over all rows.
+    X, y, sample_domain = _scripted_rows()
+    is_target = sample_domain < 0
+    weights = np.array([2.0, 1, 1, 1, 1, 1, 1]) / 8
+    boosted = _adaboost_r2_prime(
+        X,
+        y,
+        is_target,
+        weights,
+        ColumnZeroRegressor(),
+        rng=np.random.RandomState(0),
+        n_rounds=1,
+        learning_rate=1.0,
+        row_losses=_regression_loss,
+    )
+    assert_allclose(boosted.sample_weight[~is_target], weights[~is_target])
+    # Round 1: losses 0, 0, 1 (source), 0, 0, 0, 0.5 (target).
+    assert boosted.errors[0] == pytest.approx((1 * 1 + 0.5 * 1) / 8)
+    row3 = np.exp(np.log((1 - 1.5 / 8) / (1.5 / 8)) * 0.5)
+    target = np.array([1, 1, 1, row3]) * 4 / 8 / (3 + row3)
+    assert_allclose(boosted.sample_weight[is_target], target)
