@@ -70,16 +70,27 @@ def _clip_error(error):
 def _warn_clipped_rounds(errors, stacklevel):
     perfect = int(np.sum(errors < _MIN_ERROR))
     at_chance = int(np.sum(errors > 0.5 - _MIN_ERROR))
-    if perfect or at_chance:
-        warnings.warn(
-            f"Target error clipped into (0, 1/2) in {perfect + at_chance} of "
-            f"{errors.shape[0]} rounds: {perfect} fit every labeled target row "
-            f"(large finite vote), {at_chance} were at or below chance on the "
-            "target (almost no vote, no target update). A simpler base estimator "
-            "or more labeled target rows avoid this.",
-            UserWarning,
-            stacklevel=stacklevel + 1,
+    if not (perfect or at_chance):
+        return
+    advice = []
+    if perfect:
+        advice.append(
+            f"{perfect} fit every labeled target row (large finite vote, no "
+            "reweighting: a base estimator that fits its training rows exactly "
+            "turns TrAdaBoost into pooled training; regularise it more)"
         )
+    if at_chance:
+        advice.append(
+            f"{at_chance} were at or below chance on the target (almost no "
+            "vote, no target update: the source outweighs the few target rows; "
+            "label more target rows or give them more initial sample_weight)"
+        )
+    warnings.warn(
+        f"Target error clipped into (0, 1/2) in {perfect + at_chance} of "
+        f"{errors.shape[0]} rounds: " + "; ".join(advice) + ".",
+        UserWarning,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def _resample_by_weight(y, weights, rng, *, stratified=True):
@@ -187,12 +198,15 @@ def _boost(
         weights = weights.copy()
         target_mass = weights[is_target].sum()
         weights[is_target] *= np.exp(log_factor * losses[is_target])
+        target_growth = weights[is_target].sum() / target_mass
         if source_factor is None:
-            weights[is_target] *= target_mass / weights[is_target].sum()
+            weights[is_target] /= target_growth
         else:
             weights[is_source] *= source_factor ** losses[is_source]
         if correct_weight_drift:
-            weights[is_source] *= 2.0 * (1.0 - bounded_error)
+            # Al-Stouhi & Reddy's C_t = 2 (1 - error_t) is the growth of the
+            # target mass; measured here, so clipped rounds get C_t = 1.
+            weights[is_source] *= target_growth
         weights /= weights.sum()
         estimators.append(estimator)
         vote_weights[round_] = log_factor
@@ -363,8 +377,10 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
         gives only a few distinct values.
     correct_weight_drift : bool, default=False
         Multiply the source weights by ``C_t = 2 (1 - error_t)`` each round
-        (Al-Stouhi & Reddy, 2011), which stops the source weights from
-        draining to the target faster than the paper's analysis assumes.
+        (Al-Stouhi & Reddy, 2011), the factor by which the target weights
+        grew, which stops the source weights from draining to the target
+        faster than the paper's analysis assumes. In a clipped round (see
+        Notes) the target weights do not grow and ``C_t = 1``.
     random_state : int, RandomState instance or None, default=None
         Seeds the base estimators (one derived seed per round) and the
         resampling path.
@@ -408,6 +424,16 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
     target error is 0 or at least 1/2 has its error clipped to
     ``[1e-10, 0.5 - 1e-10]``, so a perfect round gets a large finite vote and
     a round at or beyond chance a vote of almost zero and no target update.
+
+    TrAdaBoost learns only from the base estimator's mistakes on its own
+    training rows. A base estimator that fits them exactly (a linear SVM on
+    high-dimensional text, a deep tree) makes no mistake, so no weight moves
+    and the model is pooled training on source and target; one that the
+    source outweighs keeps making the same mistakes at exactly chance on the
+    target after the first round. Both show in ``estimator_errors_`` and in
+    the warning; a regularised base estimator or heavier initial target
+    weights (``sample_weight``) avoid them. ``benchmarks/results/`` has
+    measurements on the paper's data.
 
     Multiclass: the error and updates use the 0/1 loss and the vote is a
     weighted plurality, as in AdaBoost.M1 (Freund & Schapire, 1997); with two

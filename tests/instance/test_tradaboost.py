@@ -44,9 +44,7 @@ def _scripted_rows():
 def test_three_rounds_by_hand():
     X, y, sample_domain = _scripted_rows()
     model = TrAdaBoostClassifier(ColumnZeroClassifier(), n_estimators=3)
-    with pytest.warns(
-        UserWarning, match="in 2 of 3 rounds: 0 fit every labeled target row"
-    ):
+    with pytest.warns(UserWarning, match="in 2 of 3 rounds: 2 were at or below chance"):
         model.fit(X, y, sample_domain=sample_domain)
     beta = 1 / (1 + np.sqrt(2 * np.log(4) / 3))
     assert model.source_factor_ == pytest.approx(beta)
@@ -76,6 +74,29 @@ def test_weight_drift_correction_by_hand():
     assert_allclose(
         model.sample_weight_, unnormalised * 9 / unnormalised.sum(), rtol=1e-7
     )
+
+
+def test_weight_drift_correction_is_one_in_perfect_rounds():
+    # The target rows are all predicted right: every round is clipped, the
+    # target weights do not grow, so C_t = 1 and the correction changes nothing
+    # (C_t = 2 (1 - clipped error) ~ 2 would double the source each round).
+    X, y, sample_domain = stack_domains(
+        source=(np.array([[0], [0], [1], [0]]), np.array([1, 0, 1, 0])),
+        target=(np.array([[0], [1], [1], [0]]), np.array([0, 1, 1, 0])),
+    )
+    fits = [
+        TrAdaBoostClassifier(
+            ColumnZeroClassifier(), n_estimators=4, correct_weight_drift=drift
+        )
+        for drift in (False, True)
+    ]
+    with pytest.warns(UserWarning, match="4 fit every labeled target row"):
+        for model in fits:
+            model.fit(X, y, sample_domain=sample_domain)
+    assert_allclose(fits[1].sample_weight_, fits[0].sample_weight_)
+    beta = fits[0].source_factor_
+    unnormalised = np.array([beta**4, 1, 1, 1, 1, 1, 1, 1])
+    assert_allclose(fits[0].sample_weight_, unnormalised * 8 / unnormalised.sum())
 
 
 def test_without_target_rows_it_is_adaboost():
