@@ -90,8 +90,8 @@ def test_weight_drift_correction_is_one_in_perfect_rounds():
         )
         for drift in (False, True)
     ]
-    with pytest.warns(UserWarning, match="4 fit every labeled target row"):
-        for model in fits:
+    for model in fits:
+        with pytest.warns(UserWarning, match="4 fit every labeled target row"):
             model.fit(X, y, sample_domain=sample_domain)
     assert_allclose(fits[1].sample_weight_, fits[0].sample_weight_)
     beta = fits[0].source_factor_
