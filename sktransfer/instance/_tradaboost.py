@@ -319,15 +319,16 @@ def _spread_weights(final, used):
     return sample_weight
 
 
-def _base_input_tags(tags, base):
-    base_tags = get_tags(base).input_tags
-    tags.input_tags.sparse = base_tags.sparse
-    tags.input_tags.allow_nan = base_tags.allow_nan
-    return tags
+class _TrAdaBoostBase(BaseEstimator):
+    """What the TrAdaBoost family shares: base estimator, tags, input checks."""
 
+    _default_estimator = staticmethod(DecisionTreeRegressor)
+    _default_estimator_params = {"max_depth": 3}
 
-class _PredictMixin:
-    """Input checks shared by the predict methods of the family."""
+    def _base_estimator(self):
+        if self.estimator is None:
+            return self._default_estimator(**self._default_estimator_params)
+        return self.estimator
 
     def _check_X(self, X):
         check_is_fitted(self)
@@ -340,8 +341,52 @@ class _PredictMixin:
             reset=False,
         )
 
+    def _fit_one_stage(self, X, y, is_target, weights, used, **boost_params):
+        """Dai et al.'s boosting on the used rows; sets the fitted attributes.
 
-class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
+        Without target rows every row is a target row and every round votes
+        (AdaBoost).
+        """
+        X, y, is_target = X[used], y[used], is_target[used]
+        self._votes_every_round = not is_target.any()
+        if self._votes_every_round:
+            is_target = np.ones_like(is_target)
+        self.source_factor_ = _paper_source_factor(
+            int(np.sum(~is_target)), self.n_estimators
+        )
+        boosted = _boost(
+            X,
+            y,
+            is_target,
+            weights[used],
+            self._base_estimator(),
+            n_rounds=self.n_estimators,
+            learning_rate=self.learning_rate,
+            source_factor=self.source_factor_,
+            rng=check_random_state(self.random_state),
+            verbose=self.verbose,
+            name=type(self).__name__,
+            **boost_params,
+        )
+        _warn_clipped_rounds(boosted.errors, stacklevel=4)
+        self.estimators_ = boosted.estimators
+        self.estimator_weights_ = boosted.vote_weights
+        self.estimator_errors_ = boosted.errors
+        self.voting_start_ = _first_voting_round(
+            self.n_estimators, self._votes_every_round
+        )
+        self.sample_weight_ = _spread_weights(boosted.sample_weight, used)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        base_tags = get_tags(self._base_estimator()).input_tags
+        tags.input_tags.sparse = base_tags.sparse
+        tags.input_tags.allow_nan = base_tags.allow_nan
+        return tags
+
+
+class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
     """TrAdaBoost: transfer boosting with a few labeled target rows.
 
     Each round fits the base estimator on source and labeled target rows with
@@ -494,10 +539,8 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _base_estimator(self):
-        if self.estimator is None:
-            return DecisionTreeClassifier(max_depth=1)
-        return self.estimator
+    _default_estimator = staticmethod(DecisionTreeClassifier)
+    _default_estimator_params = {"max_depth": 1}
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_domain=None, sample_weight=None):
@@ -536,37 +579,15 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
                 "TrAdaBoostClassifier needs at least 2 classes among the labeled "
                 f"rows; got one class: {self.classes_.tolist()}."
             )
-        X, y, is_target = X[used], y[used], is_target[used]
-        self._votes_every_round = not is_target.any()
-        if self._votes_every_round:
-            is_target = np.ones_like(is_target)
-        self.source_factor_ = _paper_source_factor(
-            int(np.sum(~is_target)), self.n_estimators
-        )
-        boosted = _boost(
+        return self._fit_one_stage(
             X,
             y,
             is_target,
-            weights[used],
-            base,
-            n_rounds=self.n_estimators,
-            learning_rate=self.learning_rate,
+            weights,
+            used,
             row_losses=_misclassified,
-            source_factor=self.source_factor_,
-            rng=check_random_state(self.random_state),
             correct_weight_drift=self.correct_weight_drift,
-            verbose=self.verbose,
-            name="TrAdaBoostClassifier",
         )
-        _warn_clipped_rounds(boosted.errors, stacklevel=3)
-        self.estimators_ = boosted.estimators
-        self.estimator_weights_ = boosted.vote_weights
-        self.estimator_errors_ = boosted.errors
-        self.voting_start_ = _first_voting_round(
-            self.n_estimators, self._votes_every_round
-        )
-        self.sample_weight_ = _spread_weights(boosted.sample_weight, used)
-        return self
 
     def _votes(self, X, start, stop):
         """Weighted vote share of each class over rounds [start, stop)."""
@@ -634,9 +655,6 @@ class TrAdaBoostClassifier(_PredictMixin, ClassifierMixin, BaseEstimator):
             start = _first_voting_round(stop, self._votes_every_round)
             yield self._predict_from_votes(self._votes(X, start, stop))
 
-    def __sklearn_tags__(self):
-        return _base_input_tags(super().__sklearn_tags__(), self._base_estimator())
-
 
 _REGRESSION_CONSTRAINTS = {
     "estimator": [HasMethods(["fit", "predict"]), None],
@@ -648,7 +666,7 @@ _REGRESSION_CONSTRAINTS = {
 }
 
 
-class TrAdaBoostRegressor(_PredictMixin, RegressorMixin, BaseEstimator):
+class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
     """TrAdaBoost.R2: transfer boosting for regression with a few labeled targets.
 
     Each round fits the base estimator on source and labeled target rows with
@@ -769,11 +787,6 @@ class TrAdaBoostRegressor(_PredictMixin, RegressorMixin, BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _base_estimator(self):
-        if self.estimator is None:
-            return DecisionTreeRegressor(max_depth=3)
-        return self.estimator
-
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_domain=None, sample_weight=None):
         """Boost on the source rows and the labeled target rows.
@@ -798,37 +811,15 @@ class TrAdaBoostRegressor(_PredictMixin, RegressorMixin, BaseEstimator):
         X, y, is_target, weights, used = _validate_training_data(
             self, X, y, sample_domain, sample_weight, "regression"
         )
-        X, y, is_target = X[used], y[used], is_target[used]
-        self._votes_every_round = not is_target.any()
-        if self._votes_every_round:
-            is_target = np.ones_like(is_target)
-        self.source_factor_ = _paper_source_factor(
-            int(np.sum(~is_target)), self.n_estimators
-        )
-        boosted = _boost(
+        return self._fit_one_stage(
             X,
             y,
             is_target,
-            weights[used],
-            self._base_estimator(),
-            n_rounds=self.n_estimators,
-            learning_rate=self.learning_rate,
+            weights,
+            used,
             row_losses=partial(_regression_loss, kind=self.loss),
-            source_factor=self.source_factor_,
-            rng=check_random_state(self.random_state),
             stratified=False,
-            verbose=self.verbose,
-            name="TrAdaBoostRegressor",
         )
-        _warn_clipped_rounds(boosted.errors, stacklevel=3)
-        self.estimators_ = boosted.estimators
-        self.estimator_weights_ = boosted.vote_weights
-        self.estimator_errors_ = boosted.errors
-        self.voting_start_ = _first_voting_round(
-            self.n_estimators, self._votes_every_round
-        )
-        self.sample_weight_ = _spread_weights(boosted.sample_weight, used)
-        return self
 
     def predict(self, X):
         """Weighted median of the voting rounds' predictions.
@@ -864,9 +855,6 @@ class TrAdaBoostRegressor(_PredictMixin, RegressorMixin, BaseEstimator):
             yield _weighted_median(
                 predictions[:, start:stop], self.estimator_weights_[start:stop]
             )
-
-    def __sklearn_tags__(self):
-        return _base_input_tags(super().__sklearn_tags__(), self._base_estimator())
 
 
 def _target_share_schedule(initial_share, n_steps):
@@ -948,7 +936,7 @@ def _fold_squared_errors(X, y, is_target, weights, base, train, test, seed, para
     return (predicted - y[test]) ** 2
 
 
-class TwoStageTrAdaBoostRegressor(_PredictMixin, RegressorMixin, BaseEstimator):
+class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
     """Two-stage TrAdaBoost.R2: shrink the source step by step, keep the best step.
 
     Stage one moves weight from the source to the labeled target rows over
@@ -1091,11 +1079,6 @@ class TwoStageTrAdaBoostRegressor(_PredictMixin, RegressorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
-
-    def _base_estimator(self):
-        if self.estimator is None:
-            return DecisionTreeRegressor(max_depth=3)
-        return self.estimator
 
     def _boost_params(self):
         return {
@@ -1274,6 +1257,3 @@ class TwoStageTrAdaBoostRegressor(_PredictMixin, RegressorMixin, BaseEstimator):
         """
         X = self._check_X(X)
         return _median_prediction(self.estimators_, self.estimator_weights_, X)
-
-    def __sklearn_tags__(self):
-        return _base_input_tags(super().__sklearn_tags__(), self._base_estimator())
