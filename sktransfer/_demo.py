@@ -48,8 +48,8 @@ METHODS = [
     Method("pooled", lambda base: LabeledOnly(base), True),
     Method("TrAdaBoost", lambda base: TrAdaBoostClassifier(base, random_state=0)),
     Method(
-        "TrAdaBoost, soft vote",
-        lambda base: TrAdaBoostClassifier(base, voting="soft", random_state=0),
+        "TrAdaBoost, proba",
+        lambda base: TrAdaBoostClassifier(base, hypothesis="proba", random_state=0),
     ),
 ]
 

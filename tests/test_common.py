@@ -29,7 +29,7 @@ _INSTANCES = {
         LabeledOnly(StandardScaler()),
     ],
     TransferPipeline: [make_transfer_pipeline(StandardScaler(), LogisticRegression())],
-    TrAdaBoostClassifier: [TrAdaBoostClassifier(voting="soft")],
+    TrAdaBoostClassifier: [TrAdaBoostClassifier(hypothesis="proba")],
 }
 
 # Checks expected to fail, with the reason, keyed by class.

@@ -16,6 +16,7 @@ from functools import partial
 import numpy as np
 from joblib import Parallel, delayed
 from scipy.optimize import brentq
+from scipy.special import expit, softmax
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -77,7 +78,8 @@ def _warn_clipped_rounds(errors, stacklevel):
         advice.append(
             f"{perfect} fit every labeled target row (large finite vote, no "
             "reweighting: a base estimator that fits its training rows exactly "
-            "turns TrAdaBoost into pooled training; regularise it more)"
+            "turns TrAdaBoost into pooled training; regularise it more, or use "
+            "hypothesis='proba' in TrAdaBoostClassifier)"
         )
     if at_chance:
         advice.append(
@@ -132,17 +134,40 @@ def _seeded_clone(estimator, rng):
     return estimator
 
 
-def _misclassified(y, predicted, weights):
-    """0/1 loss of each row."""
-    return (predicted != y).astype(float)
+def _misclassified(estimator, X, y, weights):
+    """0/1 loss of each row: the paper's |h(x) - c(x)| for a label h."""
+    return (estimator.predict(X) != y).astype(float)
 
 
-def _regression_loss(y, predicted, weights, kind="linear"):
+def _class_confidences(estimator, X):
+    """Confidence in [0, 1] of each of the estimator's classes, one column each.
+
+    ``predict_proba`` when the estimator has it; otherwise its
+    ``decision_function`` through the logistic function (two classes) or the
+    softmax (more classes).
+    """
+    if hasattr(estimator, "predict_proba"):
+        return estimator.predict_proba(X)
+    scores = estimator.decision_function(X)
+    if scores.ndim == 1:
+        positive = expit(scores)
+        return np.column_stack([1.0 - positive, positive])
+    return softmax(scores, axis=1)
+
+
+def _unconfidence(estimator, X, y, weights):
+    """1 - confidence in the true class: the paper's |h(x) - c(x)| for h in [0, 1]."""
+    true_column = np.searchsorted(estimator.classes_, y)
+    confidences = _class_confidences(estimator, X)
+    return 1.0 - confidences[np.arange(y.shape[0]), true_column]
+
+
+def _regression_loss(estimator, X, y, weights, kind="linear"):
     """AdaBoost.R2's loss: each row's error over the largest one, then shaped.
 
     The largest error is taken over the rows of positive weight.
     """
-    error = np.abs(predicted - y)
+    error = np.abs(estimator.predict(X) - y)
     largest = error[weights > 0].max(initial=0.0)
     if largest > 0:
         error = error / largest
@@ -190,7 +215,7 @@ def _boost(
         estimator = _fit_weighted(
             _seeded_clone(base, rng), X, y, weights, rng, stratified=stratified
         )
-        losses = row_losses(y, estimator.predict(X), weights)
+        losses = row_losses(estimator, X, y, weights)
         scored = is_target if source_factor is not None else slice(None)
         error = float(weights[scored] @ losses[scored] / weights[scored].sum())
         bounded_error = _clip_error(error)
@@ -414,12 +439,18 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
     learning_rate : float, default=1.0
         Multiplies the target-side log factor ``ln(1 / beta_t)`` in the target
         update and the vote. ``1.0`` is the paper's algorithm.
-    voting : {"hard", "soft"}, default="hard"
-        ``"hard"``: the paper's weighted vote of the rounds' predicted
-        classes. ``"soft"``: the weighted mean of the rounds' ``predict_proba``
-        (the base estimator must have it), which gives graded scores for
-        ranking metrics such as ROC AUC, where a hard vote of a few rounds
-        gives only a few distinct values.
+    hypothesis : {"label", "proba"}, default="label"
+        What a round's hypothesis ``h_t`` outputs. ``"label"``: the predicted
+        class, so a row's loss ``|h_t(x) - c(x)|`` is 0 or 1 and the final
+        model is a weighted vote of labels (the paper's algorithm for
+        classifiers). ``"proba"``: the confidence in each class, in [0, 1]
+        (``predict_proba``, else ``decision_function`` through the logistic
+        function or the softmax), so a row's loss is 1 minus the confidence
+        in its true class and the final model averages the confidences with
+        the vote weights -- the paper's formulas for a hypothesis with values
+        in [0, 1], as in Freund & Schapire's AdaBoost. ``"proba"`` keeps
+        boosting going where labels stall (see Notes) and gives graded scores
+        for ranking metrics such as ROC AUC.
     correct_weight_drift : bool, default=False
         Multiply the source weights by ``C_t = 2 (1 - error_t)`` each round
         (Al-Stouhi & Reddy, 2011), the factor by which the target weights
@@ -476,8 +507,10 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
     and the model is pooled training on source and target; one that the
     source outweighs keeps making the same mistakes at exactly chance on the
     target after the first round. Both show in ``estimator_errors_`` and in
-    the warning; a regularised base estimator or heavier initial target
-    weights (``sample_weight``) avoid them. ``benchmarks/results/`` has
+    the warning. ``hypothesis="proba"`` avoids both with a probabilistic
+    base estimator (a row classified right with confidence 0.7 still has loss
+    0.3, so weights keep moving); so do a regularised base estimator or
+    heavier initial target weights (``sample_weight``). ``benchmarks/results/`` has
     measurements on the paper's data.
 
     Multiclass: the error and updates use the 0/1 loss and the vote is a
@@ -492,7 +525,8 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
        Learning using Dynamic Updates", ECML PKDD 2011.
     .. [3] Y. Freund and R. E. Schapire, "A Decision-Theoretic Generalization
        of On-Line Learning and an Application to Boosting", Journal of
-       Computer and System Sciences 55(1), 1997.
+       Computer and System Sciences 55(1), 1997 (hypotheses with values in
+       [0, 1]; AdaBoost.M1 for several classes).
 
     Examples
     --------
@@ -514,7 +548,7 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         "estimator": [HasMethods(["fit", "predict"]), None],
         "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
-        "voting": [StrOptions({"hard", "soft"})],
+        "hypothesis": [StrOptions({"label", "proba"})],
         "correct_weight_drift": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -526,7 +560,7 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         *,
         n_estimators=50,
         learning_rate=1.0,
-        voting="hard",
+        hypothesis="label",
         correct_weight_drift=False,
         random_state=None,
         verbose=0,
@@ -534,7 +568,7 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         self.estimator = estimator
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
-        self.voting = voting
+        self.hypothesis = hypothesis
         self.correct_weight_drift = correct_weight_drift
         self.random_state = random_state
         self.verbose = verbose
@@ -564,11 +598,13 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
             The fitted estimator.
         """
         base = self._base_estimator()
-        if self.voting == "soft" and not hasattr(base, "predict_proba"):
+        if self.hypothesis == "proba" and not (
+            hasattr(base, "predict_proba") or hasattr(base, "decision_function")
+        ):
             raise ValueError(
-                "voting='soft' needs a base estimator with predict_proba; "
-                f"{type(base).__name__} has none. Use voting='hard' or a "
-                "probabilistic base estimator."
+                "hypothesis='proba' needs a base estimator with predict_proba or "
+                f"decision_function; {type(base).__name__} has neither. Use "
+                "hypothesis='label' or another base estimator."
             )
         X, y, is_target, weights, used = _validate_training_data(
             self, X, y, sample_domain, sample_weight, "classification"
@@ -585,7 +621,9 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
             is_target,
             weights,
             used,
-            row_losses=_misclassified,
+            row_losses=(
+                _unconfidence if self.hypothesis == "proba" else _misclassified
+            ),
             correct_weight_drift=self.correct_weight_drift,
         )
 
@@ -595,9 +633,9 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         for estimator, weight in zip(
             self.estimators_[start:stop], self.estimator_weights_[start:stop]
         ):
-            if self.voting == "soft":
+            if self.hypothesis == "proba":
                 columns = np.searchsorted(self.classes_, estimator.classes_)
-                votes[:, columns] += weight * estimator.predict_proba(X)
+                votes[:, columns] += weight * _class_confidences(estimator, X)
             else:
                 predicted = np.searchsorted(self.classes_, estimator.predict(X))
                 votes[np.arange(X.shape[0]), predicted] += weight
@@ -612,8 +650,8 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
     def predict_proba(self, X):
         """Weighted vote share of each class over the voting rounds.
 
-        With ``voting="soft"``, the weighted mean of the rounds'
-        ``predict_proba``.
+        With ``hypothesis="proba"``, the weighted mean of the rounds'
+        class confidences.
 
         Parameters
         ----------
@@ -1186,7 +1224,7 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
             estimator = _fit_weighted(
                 _seeded_clone(base, rng), X, y, weights, rng, stratified=False
             )
-            losses = row_losses(y, estimator.predict(X), weights)
+            losses = row_losses(estimator, X, y, weights)
             weights, beta = _shrink_source_to_share(weights, losses, is_target, share)
             weights = weights / weights.sum()
             step_weights.append(weights)

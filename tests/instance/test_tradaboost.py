@@ -11,6 +11,7 @@ from sklearn.datasets import make_classification
 from sklearn.ensemble import AdaBoostClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
 from sktransfer import TrAdaBoostClassifier, stack_domains
@@ -259,10 +260,43 @@ def test_negative_sample_weight_raises():
         )
 
 
-def test_soft_voting_averages_the_voting_rounds_probabilities():
+class ScriptedProbaClassifier(ClassifierMixin, BaseEstimator):
+    """P(class 1) is column 0 of X, whatever the weights."""
+
+    def fit(self, X, y, sample_weight=None):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.column_stack([1 - X[:, 0], X[:, 0]])
+
+    def predict(self, X):
+        return (X[:, 0] >= 0.5).astype(int)
+
+
+def test_proba_hypothesis_by_hand():
+    # Losses are 1 - confidence in the true class: source 0.1, 0.2, 0.6;
+    # target 0.3, 0.1 (uniform weights, so the target error is 0.2).
+    X, y, sample_domain = stack_domains(
+        source=(np.array([[0.9], [0.2], [0.4]]), np.array([1, 0, 1])),
+        target=(np.array([[0.7], [0.1]]), np.array([1, 0])),
+    )
+    model = TrAdaBoostClassifier(
+        ScriptedProbaClassifier(), n_estimators=1, hypothesis="proba"
+    ).fit(X, y, sample_domain=sample_domain)
+    beta = model.source_factor_
+    assert model.estimator_errors_[0] == pytest.approx(0.2)
+    assert model.estimator_weights_[0] == pytest.approx(np.log(4))
+    unnormalised = np.r_[beta ** np.array([0.1, 0.2, 0.6]), 4 ** np.array([0.3, 0.1])]
+    assert_allclose(model.sample_weight_, unnormalised * 5 / unnormalised.sum())
+    # One voting round: its confidences are the model's.
+    assert_allclose(model.predict_proba(X)[:, 1], X[:, 0])
+
+
+def test_proba_hypothesis_averages_the_voting_rounds_confidences():
     X, y, y_train, sample_domain, test = _concept_shift()
     model = TrAdaBoostClassifier(
-        LogisticRegression(), n_estimators=6, voting="soft", random_state=0
+        LogisticRegression(), n_estimators=6, hypothesis="proba", random_state=0
     ).fit(X, y_train, sample_domain=sample_domain)
     start, weights = model.voting_start_, model.estimator_weights_
     expected = (
@@ -274,18 +308,27 @@ def test_soft_voting_averages_the_voting_rounds_probabilities():
     )
     assert_allclose(model.predict_proba(X[test]), expected)
     assert_array_equal(model.predict(X[test]), model.classes_[expected.argmax(axis=1)])
-    # Graded scores where the hard vote of the same rounds has few values.
-    hard = TrAdaBoostClassifier(
-        LogisticRegression(), n_estimators=6, random_state=0
+    # Graded scores, where a hard vote gives a few values.
+    assert np.unique(expected[:, 1]).shape[0] > 100
+
+
+def test_proba_hypothesis_uses_decision_function_without_predict_proba():
+    X, y, y_train, sample_domain, test = _concept_shift()
+    model = TrAdaBoostClassifier(
+        LinearSVC(), n_estimators=4, hypothesis="proba", random_state=0
     ).fit(X, y_train, sample_domain=sample_domain)
-    assert_allclose(hard.estimator_weights_, weights)
-    n_hard = np.unique(hard.predict_proba(X[test])[:, 1]).shape[0]
-    assert np.unique(expected[:, 1]).shape[0] > 10 * n_hard
+    first = model.estimators_[0]
+    labeled_target = (sample_domain < 0) & (y_train != -1)
+    confidence = 1 / (1 + np.exp(-first.decision_function(X[labeled_target])))
+    true = y_train[labeled_target]
+    loss = np.where(true == 1, 1 - confidence, confidence)
+    assert model.estimator_errors_[0] == pytest.approx(loss.mean())
+    assert model.score(X[test], y[test]) > 0.6
 
 
-def test_soft_voting_needs_predict_proba():
+def test_proba_hypothesis_needs_confidences():
     X, y, sample_domain = _scripted_rows()
-    with pytest.raises(ValueError, match="voting='soft' needs .* predict_proba"):
-        TrAdaBoostClassifier(ColumnZeroClassifier(), voting="soft").fit(
+    with pytest.raises(ValueError, match="hypothesis='proba' needs .* predict_proba"):
+        TrAdaBoostClassifier(ColumnZeroClassifier(), hypothesis="proba").fit(
             X, y, sample_domain=sample_domain
         )
