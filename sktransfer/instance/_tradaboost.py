@@ -337,6 +337,14 @@ def _validate_training_data(estimator, X, y, sample_domain, sample_weight, task)
     return X, y, is_target, weights, used
 
 
+def _with_target_share(weights, is_target, share):
+    """Scale the target rows' weights so that they hold ``share`` of the total."""
+    weights = weights.copy()
+    target_mass, source_mass = weights[is_target].sum(), weights[~is_target].sum()
+    weights[is_target] *= share * source_mass / ((1.0 - share) * target_mass)
+    return weights
+
+
 def _spread_weights(final, used):
     """Final weights of the used rows on all rows: mean 1 over them, 0 elsewhere."""
     sample_weight = np.zeros(used.shape[0])
@@ -372,10 +380,12 @@ class _TrAdaBoostBase(BaseEstimator):
         Without target rows every row is a target row and every round votes
         (AdaBoost).
         """
-        X, y, is_target = X[used], y[used], is_target[used]
+        X, y, is_target, weights = X[used], y[used], is_target[used], weights[used]
         self._votes_every_round = not is_target.any()
         if self._votes_every_round:
             is_target = np.ones_like(is_target)
+        elif self.initial_target_share is not None:
+            weights = _with_target_share(weights, is_target, self.initial_target_share)
         self.source_factor_ = _paper_source_factor(
             int(np.sum(~is_target)), self.n_estimators
         )
@@ -383,7 +393,7 @@ class _TrAdaBoostBase(BaseEstimator):
             X,
             y,
             is_target,
-            weights[used],
+            weights,
             self._base_estimator(),
             n_rounds=self.n_estimators,
             learning_rate=self.learning_rate,
@@ -451,6 +461,12 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         in [0, 1], as in Freund & Schapire's AdaBoost. ``"proba"`` keeps
         boosting going where labels stall (see Notes) and gives graded scores
         for ranking metrics such as ROC AUC.
+    initial_target_share : float in (0, 1), default=None
+        Share of the initial weight held by the labeled target rows (their
+        relative weights, and the source's, are kept). ``None`` starts from
+        ``sample_weight`` (uniform by default), as the paper does; then a few
+        target rows among many source rows hold a tiny share, and the base
+        estimator may ignore them (see Notes). ``0.5`` balances the domains.
     correct_weight_drift : bool, default=False
         Multiply the source weights by ``C_t = 2 (1 - error_t)`` each round
         (Al-Stouhi & Reddy, 2011), the factor by which the target weights
@@ -507,11 +523,13 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
     and the model is pooled training on source and target; one that the
     source outweighs keeps making the same mistakes at exactly chance on the
     target after the first round. Both show in ``estimator_errors_`` and in
-    the warning. ``hypothesis="proba"`` avoids both with a probabilistic
-    base estimator (a row classified right with confidence 0.7 still has loss
-    0.3, so weights keep moving); so do a regularised base estimator or
-    heavier initial target weights (``sample_weight``). ``benchmarks/results/`` has
-    measurements on the paper's data.
+    the warning. Two settings avoid them: ``hypothesis="proba"`` with a
+    probabilistic base estimator (a row classified right with confidence 0.7
+    still has loss 0.3, so weights keep moving) and ``initial_target_share``
+    (e.g. 0.5), so that the base estimator sees the target from the first
+    round. Together they are the recommended setting when the source is much
+    larger than the labeled target; the defaults are the paper's algorithm.
+    ``benchmarks/results/`` has measurements on the paper's data.
 
     Multiclass: the error and updates use the 0/1 loss and the vote is a
     weighted plurality, as in AdaBoost.M1 (Freund & Schapire, 1997); with two
@@ -549,6 +567,7 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "hypothesis": [StrOptions({"label", "proba"})],
+        "initial_target_share": [Interval(numbers.Real, 0, 1, closed="neither"), None],
         "correct_weight_drift": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -561,6 +580,7 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         n_estimators=50,
         learning_rate=1.0,
         hypothesis="label",
+        initial_target_share=None,
         correct_weight_drift=False,
         random_state=None,
         verbose=0,
@@ -569,6 +589,7 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.hypothesis = hypothesis
+        self.initial_target_share = initial_target_share
         self.correct_weight_drift = correct_weight_drift
         self.random_state = random_state
         self.verbose = verbose
@@ -738,6 +759,12 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         update and the vote. ``1.0`` is the paper's algorithm.
     loss : {"linear", "square", "exponential"}, default="linear"
         Shape of the adjusted loss, as in AdaBoost.R2.
+    initial_target_share : float in (0, 1), default=None
+        Share of the initial weight held by the labeled target rows (their
+        relative weights, and the source's, are kept). ``None`` starts from
+        ``sample_weight`` (uniform by default), as the paper does; then a few
+        target rows among many source rows hold a tiny share, and the base
+        estimator may ignore them (see Notes). ``0.5`` balances the domains.
     random_state : int, RandomState instance or None, default=None
         Seeds the base estimators (a seed drawn each round) and the
         resampling path.
@@ -806,7 +833,10 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
 
     __metadata_request__fit = {"sample_domain": True}
 
-    _parameter_constraints = dict(_REGRESSION_CONSTRAINTS)
+    _parameter_constraints = {
+        **_REGRESSION_CONSTRAINTS,
+        "initial_target_share": [Interval(numbers.Real, 0, 1, closed="neither"), None],
+    }
 
     def __init__(
         self,
@@ -815,6 +845,7 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         n_estimators=50,
         learning_rate=1.0,
         loss="linear",
+        initial_target_share=None,
         random_state=None,
         verbose=0,
     ):
@@ -822,6 +853,7 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.loss = loss
+        self.initial_target_share = initial_target_share
         self.random_state = random_state
         self.verbose = verbose
 

@@ -332,3 +332,40 @@ def test_proba_hypothesis_needs_confidences():
         TrAdaBoostClassifier(ColumnZeroClassifier(), hypothesis="proba").fit(
             X, y, sample_domain=sample_domain
         )
+
+
+def test_initial_target_share_scales_the_target_rows():
+    X, y, sample_domain = _scripted_rows()
+    weights = np.array([2.0, 1, 1, 1, 1, 1, 1, 1, 1])
+    model = TrAdaBoostClassifier(
+        ColumnZeroClassifier(), n_estimators=1, initial_target_share=0.5
+    ).fit(X, y, sample_domain=sample_domain, sample_weight=weights)
+    # Start: source 2, 1, 1, 1 (mass 5); the 5 target rows share 5 too, 1
+    # each. Round 1 (target error 1/5, as before) multiplies the wrong target
+    # row by 4 and the wrong source row by beta.
+    beta = model.source_factor_
+    expected = np.array([2 * beta, 1, 1, 1, 4, 1, 1, 1, 1])
+    assert_allclose(model.sample_weight_, expected * 9 / expected.sum())
+
+
+def test_initial_target_share_lets_a_swamped_target_count():
+    # The source (300 rows of another concept, stacked twice) outweighs the 30
+    # labeled target rows 20 to 1; a balanced start follows the target concept.
+    X, y, y_train, sample_domain, test = _concept_shift()
+    source = sample_domain >= 0
+    labeled_target = (sample_domain < 0) & (y_train != -1)
+    X_train, y_train, domain = stack_domains(
+        source=[(X[source], y[source])] * 2,
+        target=(X[labeled_target], y[labeled_target]),
+    )
+    scores = {}
+    for share in (None, 0.5):
+        model = TrAdaBoostClassifier(
+            LogisticRegression(),
+            n_estimators=10,
+            hypothesis="proba",
+            initial_target_share=share,
+            random_state=0,
+        ).fit(X_train, y_train, sample_domain=domain)
+        scores[share] = model.score(X[test], y[test])
+    assert scores[0.5] > scores[None] + 0.05

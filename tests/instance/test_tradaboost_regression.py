@@ -322,3 +322,17 @@ def test_adaboost_r2_prime_freezes_the_source():
     row3 = np.exp(np.log((1 - 1.5 / 8) / (1.5 / 8)) * 0.5)
     target = np.array([1, 1, 1, row3]) * 4 / 8 / (3 + row3)
     assert_allclose(boosted.sample_weight[is_target], target)
+
+
+def test_initial_target_share():
+    X, y, sample_domain = _scripted_rows()
+    model = TrAdaBoostRegressor(
+        ColumnZeroRegressor(), n_estimators=1, initial_target_share=0.25
+    ).fit(X, y, sample_domain=sample_domain)
+    # Source 1, 1, 1 (mass 3) and target rows 0.25 each (mass 1): the error
+    # is a weighted mean over the target rows, unchanged at 0.5 / 4.
+    error = 0.5 / 4
+    row3 = 0.25 * np.exp(np.log((1 - error) / error) * 0.5)
+    beta = model.source_factor_
+    expected = np.array([1, 1, beta, 0.25, 0.25, 0.25, row3])
+    assert_allclose(model.sample_weight_, expected * 7 / expected.sum())
