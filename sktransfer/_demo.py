@@ -48,8 +48,10 @@ METHODS = [
     Method("pooled", lambda base: LabeledOnly(base), True),
     Method("TrAdaBoost", lambda base: TrAdaBoostClassifier(base, random_state=0)),
     Method(
-        "TrAdaBoost, proba",
-        lambda base: TrAdaBoostClassifier(base, hypothesis="proba", random_state=0),
+        "TrAdaBoost, proba + balanced",
+        lambda base: TrAdaBoostClassifier(
+            base, hypothesis="proba", initial_target_share=0.5, random_state=0
+        ),
     ),
 ]
 
