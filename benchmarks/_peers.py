@@ -267,17 +267,25 @@ def run_in_peer(name, script_path, args=(), *, timeout=None, env=None):
         raise RuntimeError(
             f"peer script {script_path} ({name}) exited with {res.returncode}:\n{tail}"
         )
-    for line in reversed(res.stdout.splitlines()):
+    result = last_json(res.stdout)
+    if result is None:
+        raise RuntimeError(
+            f"peer script {script_path} ({name}) printed no JSON object; stdout:\n"
+            f"{res.stdout[-2000:]}\nstderr:\n{tail}"
+        )
+    return result
+
+
+def last_json(stdout):
+    """The last line of ``stdout`` that parses as a JSON object, or None."""
+    for line in reversed(stdout.splitlines()):
         line = line.strip()
         if line.startswith("{"):
             try:
                 return json.loads(line)
             except json.JSONDecodeError:
                 continue
-    raise RuntimeError(
-        f"peer script {script_path} ({name}) printed no JSON object; stdout:\n"
-        f"{res.stdout[-2000:]}\nstderr:\n{tail}"
-    )
+    return None
 
 
 def save_task(

@@ -26,7 +26,8 @@ Output (stdout, one line): {"library", "versions", "estimator",
 "estimator_params", "n_estimators", "accuracy", "fit_seconds" (median over
 repeats), "fit_seconds_all", "predict_seconds", "peak_rss_mb" (whole
 process, includes the TensorFlow import ADAPT forces), "rss_before_fit_mb",
-"n_rows", "n_features", "threadpools"}.
+"n_rows", "n_features", "estimator_errors", "target_weight_share",
+"threadpools"}.
 """
 
 import argparse
@@ -161,6 +162,15 @@ def main(argv=None):
         },
         "n_features": int(data["X_source"].shape[1]),
         "estimator_errors": [float(e) for e in model.estimator_errors_],
+        # Share of the labeled target rows in the weights of the last round
+        # (ADAPT does not update the weights after the last round).
+        "target_weight_share": float(
+            model.sample_weights_tgt_[-1].sum()
+            / (
+                model.sample_weights_tgt_[-1].sum()
+                + model.sample_weights_src_[-1].sum()
+            )
+        ),
         "threadpools": threadpools,
     }
     print(json.dumps(out))
