@@ -216,6 +216,9 @@ def run_split(task, Xs, ys, Xt, yt, fraction, seed, n_estimators, learner, drift
             "convergence_warnings": n_convergence,
         }
         if name in BOOSTED:
+            share = BOOSTED[name].get("initial_target_share")
+            if share is not None:
+                row["source_share_start"] = 1.0 - share
             row.update(
                 boosting_diagnostics(
                     model,
