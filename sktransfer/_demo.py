@@ -163,7 +163,7 @@ def run_demo(dataset="mushroom", *, target_labels=0.01, seed=0, repeats=5):
             results[method.name]["scores"].append(value)
             results[method.name]["fit_times"].append(elapsed)
             logger.info(
-                "repeat %d/%d  %-14s %s %.4f  fit %.3f s",
+                "repeat %d/%d  %s: %s %.4f, fit %.3f s",
                 repeat + 1,
                 repeats,
                 method.name,
@@ -216,8 +216,9 @@ def format_table(rows):
     best_baseline = max(
         (row for row in rows if row["baseline"]), key=lambda row: np.mean(row["scores"])
     )
+    width = max(len(row["method"]) for row in rows) + 2
     header = (
-        f"{'method':<16}{metric + ' (mean ± std)':>24}{'fit time (s)':>14}"
+        f"{'method':<{width}}{metric + ' (mean ± std)':>24}{'fit time (s)':>14}"
         f"{'gain':>9}  flag"
     )
     lines = [header, "-" * len(header)]
@@ -225,7 +226,7 @@ def format_table(rows):
         scores = np.asarray(row["scores"])
         gain, flag = _gain_and_flag(row, best_baseline)
         lines.append(
-            f"{row['method']:<16}"
+            f"{row['method']:<{width}}"
             f"{f'{scores.mean():.4f} ± {scores.std():.4f}':>24}"
             f"{np.median(row['fit_times']):>14.3f}"
             f"{gain:>9}  {flag}"
