@@ -1,0 +1,76 @@
+"""Kernel helpers: the median heuristic and chunked kernel row sums."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose
+from sklearn.metrics.pairwise import pairwise_kernels
+
+from sktransfer._kernels import gamma_from_bandwidth, kernel_row_sums, median_bandwidth
+
+
+def test_median_bandwidth_by_hand():
+    # Distances between 0, 1, 2, 3: 1, 1, 1, 2, 2, 3 -> median 1.5.
+    assert median_bandwidth(np.arange(4.0)[:, None]) == pytest.approx(1.5)
+    # Pooled with Y: 0, 1 and 4 -> distances 1, 4, 3 -> median 3.
+    assert median_bandwidth([[0.0], [1.0]], [[4.0]]) == pytest.approx(3.0)
+
+
+def test_median_bandwidth_subsamples_deterministically():
+    X = np.random.RandomState(0).normal(size=(3000, 4))
+    first = median_bandwidth(X, max_samples=300, random_state=1)
+    assert first == median_bandwidth(X, max_samples=300, random_state=1)
+    # The median distance of standard normals in 4-d is close to sqrt(2 * 4).
+    assert first == pytest.approx(np.sqrt(8), rel=0.1)
+
+
+def test_median_bandwidth_sparse_equals_dense():
+    X = np.random.RandomState(0).binomial(1, 0.3, size=(50, 8)).astype(float)
+    assert median_bandwidth(sp.csr_matrix(X)) == pytest.approx(median_bandwidth(X))
+
+
+@pytest.mark.parametrize(
+    ("X", "Y", "match"),
+    [
+        (np.ones((5, 2)), None, "median distance between rows is 0"),
+        (np.ones((1, 2)), None, "at least 2 rows"),
+        (np.ones((3, 2)), np.ones((3, 3)), "same features"),
+    ],
+)
+def test_median_bandwidth_errors(X, Y, match):
+    with pytest.raises(ValueError, match=match):
+        median_bandwidth(X, Y)
+
+
+def test_gamma_from_bandwidth():
+    sigma = 0.7
+    gamma = gamma_from_bandwidth(sigma)
+    # exp(-gamma d^2) equals the Gaussian exp(-d^2 / (2 sigma^2)).
+    assert np.exp(-gamma * 1.3**2) == pytest.approx(np.exp(-(1.3**2) / (2 * sigma**2)))
+
+
+@pytest.mark.parametrize("kernel", ["rbf", "linear", "laplacian"])
+def test_kernel_row_sums_equal_the_full_matrix(kernel):
+    rng = np.random.RandomState(0)
+    X, Y = rng.normal(size=(23, 3)), rng.normal(size=(17, 3))
+    full = pairwise_kernels(X, Y, metric=kernel, filter_params=True, gamma=0.4)
+    sums = kernel_row_sums(X, Y, kernel=kernel, gamma=0.4, block_rows=5)
+    assert_allclose(sums, full.sum(axis=1))
+
+
+def test_kernel_row_sums_parallel_and_sparse():
+    rng = np.random.RandomState(0)
+    X, Y = rng.binomial(1, 0.3, size=(40, 6)), rng.binomial(1, 0.3, size=(30, 6))
+    serial = kernel_row_sums(X, Y, gamma=0.5, block_rows=7)
+    assert_allclose(kernel_row_sums(X, Y, gamma=0.5, block_rows=7, n_jobs=2), serial)
+    assert_allclose(
+        kernel_row_sums(sp.csr_matrix(X), sp.csr_matrix(Y), gamma=0.5, block_rows=7),
+        serial,
+    )
+
+
+def test_kernel_row_sums_errors():
+    with pytest.raises(ValueError, match="same features"):
+        kernel_row_sums(np.ones((2, 2)), np.ones((2, 3)))
+    with pytest.raises(ValueError, match="block_rows must be a positive int"):
+        kernel_row_sums(np.ones((2, 2)), np.ones((2, 2)), block_rows=0)
