@@ -473,6 +473,17 @@ def load_mushroom_task(source="enlarging"):
 # ------------------------------------------------------------------ splits ---
 
 
+def load_task(name, data_dir=None):
+    """A task by name: ``"mushroom"``, a 20 Newsgroups task such as
+    ``"rec_vs_talk"``, or the same with ``"_long"`` for the Long et al. copy.
+    """
+    if name == "mushroom":
+        return load_mushroom_task()  # bundled with sktransfer
+    if name.endswith("_long"):
+        return load_20newsgroups_task_long(name[: -len("_long")], data_dir)
+    return load_20newsgroups_task(name, data_dir)
+
+
 def labeled_target_split(y_target, fraction, seed):
     """Split the target rows into a small labeled part and a test set.
 

@@ -26,14 +26,6 @@ import _tradaboost_data as data  # noqa: E402
 from _peers import peer_info, run_in_peer, save_task  # noqa: E402
 
 
-def load(task):
-    if task == "mushroom":
-        return data.load_mushroom_task()
-    if task.endswith("_long"):
-        return data.load_20newsgroups_task_long(task[: -len("_long")])
-    return data.load_20newsgroups_task(task)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="mushroom")
@@ -45,7 +37,7 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=1)
     args = parser.parse_args(argv)
 
-    Xs, ys, Xt, yt = load(args.task)
+    Xs, ys, Xt, yt = data.load_task(args.task)
     frac = int(args.fraction) if args.fraction >= 1 else args.fraction
     lab, test = data.labeled_target_split(yt, frac, args.seed)
     with tempfile.TemporaryDirectory(prefix="sktransfer-peer-") as tmp:

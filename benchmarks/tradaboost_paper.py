@@ -115,13 +115,6 @@ LABELS = {
 # ------------------------------------------------------------------ data ---
 
 
-def load_task(name):
-    """``(X_source, y_source, X_target, y_target)`` of one task, CSR."""
-    if name == "mushroom":
-        return data.load_mushroom_task()
-    return data.load_20newsgroups_task(name)
-
-
 def describe_task(Xs, ys, Xt, yt, fractions):
     """Row counts per domain and class, and labeled/test counts per fraction."""
     info = data.describe(Xs, ys, Xt, yt)
@@ -235,7 +228,7 @@ def run_split(task, Xs, ys, Xt, yt, fraction, seed, n_estimators, learner, drift
 def run_task(task, fractions, seeds, n_estimators, learner, drift, n_jobs):
     """Every fraction and seed of one task; returns (result rows, task info)."""
     start = time.perf_counter()
-    Xs, ys, Xt, yt = load_task(task)
+    Xs, ys, Xt, yt = data.load_task(task)
     info = describe_task(Xs, ys, Xt, yt, fractions)
     logger.info(
         "%s: %d source rows, %d target rows, %d features (loaded in %.1f s)",

@@ -152,12 +152,6 @@ CSV_FIELDS = [
 # ------------------------------------------------------------------ helpers ---
 
 
-def load_task(name, data_dir):
-    if name == "mushroom":
-        return data.load_mushroom_task()  # bundled with sktransfer
-    return data.load_20newsgroups_task(name, data_dir=data_dir)
-
-
 def make_estimator(key, seed):
     cls_name, params = ESTIMATORS[key]
     cls = getattr(importlib.import_module(ESTIMATOR_MODULES[cls_name]), cls_name)
@@ -276,7 +270,7 @@ def run_accuracy(args, rows, tmp, flush):
         ours_threads = max((p["num_threads"] for p in threadpool_info()), default="")
         for task in args.tasks:
             try:
-                Xs, ys, Xt, yt = load_task(task, args.data_dir)
+                Xs, ys, Xt, yt = data.load_task(task, args.data_dir)
             except FileNotFoundError as exc:
                 logger.warning("skipping task %s: %s", task, exc)
                 continue
