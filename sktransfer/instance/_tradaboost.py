@@ -50,6 +50,7 @@ logger = logging.getLogger(__name__)
 _MIN_ERROR = 1e-10
 _MAX_SEED = np.iinfo(np.int32).max
 _SPARSE_FORMATS = ["csr", "csc"]
+_SHARE_CONSTRAINT = [Interval(numbers.Real, 0, 1, closed="neither"), None]
 
 # What one run of the boosting loop leaves behind.
 _Boosted = namedtuple(
@@ -567,7 +568,7 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "hypothesis": [StrOptions({"label", "proba"})],
-        "initial_target_share": [Interval(numbers.Real, 0, 1, closed="neither"), None],
+        "initial_target_share": _SHARE_CONSTRAINT,
         "correct_weight_drift": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -835,7 +836,7 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
 
     _parameter_constraints = {
         **_REGRESSION_CONSTRAINTS,
-        "initial_target_share": [Interval(numbers.Real, 0, 1, closed="neither"), None],
+        "initial_target_share": _SHARE_CONSTRAINT,
     }
 
     def __init__(
@@ -1249,7 +1250,7 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         self.target_shares_ = _target_share_schedule(
             weights[is_target].sum(), self.n_steps
         )
-        row_losses = partial(_regression_loss, kind=self.loss)
+        row_losses = self._boost_params()["row_losses"]
         step_weights = [weights]
         factors = []
         for share in self.target_shares_[1:]:
