@@ -8,6 +8,7 @@ source, ``< 0`` target). See :func:`stack_domains`.
 from ._domain import split_domains, stack_domains
 from ._pipeline import LabeledOnly, TransferPipeline, make_transfer_pipeline
 from .instance import (
+    KernelMeanMatching,
     TrAdaBoostClassifier,
     TrAdaBoostRegressor,
     TwoStageTrAdaBoostRegressor,
@@ -17,6 +18,7 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "LabeledOnly",
+    "KernelMeanMatching",
     "TrAdaBoostClassifier",
     "TrAdaBoostRegressor",
     "TwoStageTrAdaBoostRegressor",

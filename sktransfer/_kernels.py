@@ -1,12 +1,18 @@
-"""Kernel helpers shared by the kernel methods: bandwidth heuristic, chunked sums.
+"""Kernel helpers shared by the kernel methods: bandwidth, chunked sums, Nystroem.
 
 Kernel mean matching and transfer component analysis both need kernel values
 between two sets of rows. The full ``n x m`` kernel matrix does not fit in
 memory at a million rows, so :func:`kernel_row_sums` computes what those methods
-need from it, one block of rows at a time, in parallel through joblib.
+need from it, one block of rows at a time, and :func:`nystroem_basis` with
+:func:`kernel_features` give a low-rank factor of it (Williams & Seeger 2001),
+also block by block. Blocks run in parallel through joblib; threads are
+preferred (numpy releases the GIL in the kernel computations and no block is
+copied between processes), and a ``joblib.parallel_backend`` context such as
+Dask overrides that preference.
 """
 
 import numbers
+from functools import partial
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -138,11 +144,26 @@ def kernel_row_sums(
         raise ValueError(f"block_rows must be a positive int; got {block_rows!r}.")
     if gamma is not None:
         params["gamma"] = gamma
-    blocks = Parallel(n_jobs=n_jobs)(
-        delayed(_block_row_sums)(X[rows], Y, kernel, block_rows, params)
-        for rows in gen_batches(X.shape[0], block_rows)
+    sums = np.zeros(X.shape[0])
+    block_sums = partial(
+        _block_row_sums, Y=Y, kernel=kernel, block_rows=block_rows, params=params
     )
-    return np.concatenate(blocks) if blocks else np.zeros(0)
+    for rows, block in _map_row_blocks(block_sums, X, block_rows, n_jobs):
+        sums[rows] = block
+    return sums
+
+
+def _map_row_blocks(function, X, block_rows, n_jobs):
+    """Yield ``(rows, function(X[rows]))`` over blocks of rows, run through joblib.
+
+    Results are yielded as they are ready, so a caller that folds them into one
+    array never holds every block at once.
+    """
+    batches = list(gen_batches(X.shape[0], block_rows))
+    results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+        delayed(function)(X[rows]) for rows in batches
+    )
+    yield from zip(batches, results)
 
 
 def _block_row_sums(X_block, Y, kernel, block_rows, params):
@@ -168,3 +189,125 @@ def _pooled_rows(X, Y):
     if sparse.issparse(X) or sparse.issparse(Y):
         return sparse.vstack([X, Y], format="csr")
     return np.vstack([X, Y])
+
+
+def nystroem_basis(landmarks, *, kernel="rbf", gamma=None, rtol=1e-10, **params):
+    """Projection that turns kernel values against landmarks into Nystroem features.
+
+    With ``K_mm = V diag(w) V'`` the kernel matrix of the landmarks, the
+    projection is ``V / sqrt(w)`` restricted to the eigenvalues above
+    ``rtol * max(w)``. Features ``phi(x) = k(x, landmarks) @ projection`` give
+    ``phi(x) . phi(y) = k(x, L) K_mm^+ k(L, y)``, the Nystroem approximation of
+    ``k(x, y)`` (Williams & Seeger 2001), exact when ``x`` or ``y`` is a landmark.
+    Dropping the tiny eigenvalues keeps the features well conditioned; the
+    number of columns kept is the numerical rank of ``K_mm``.
+
+    Parameters
+    ----------
+    landmarks : {array-like, sparse matrix} of shape (n_landmarks, n_features)
+    kernel : str, default="rbf"
+        A positive semi-definite kernel of
+        :func:`sklearn.metrics.pairwise.pairwise_kernels`.
+    gamma : float, default=None
+        Passed to kernels that take it (``None``: sklearn's default).
+    rtol : float, default=1e-10
+        Eigenvalues of ``K_mm`` below ``rtol`` times the largest are dropped.
+    **params
+        Other kernel parameters (``degree``, ``coef0``).
+
+    Returns
+    -------
+    projection : ndarray of shape (n_landmarks, rank)
+
+    References
+    ----------
+    .. [1] C. Williams and M. Seeger, "Using the Nystroem method to speed up
+       kernel machines", NIPS 2001.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer._kernels import kernel_features, nystroem_basis
+    >>> X = np.random.RandomState(0).normal(size=(5, 2))
+    >>> projection = nystroem_basis(X, gamma=0.5)
+    >>> features = kernel_features(X, X, projection, gamma=0.5)
+    >>> from sklearn.metrics.pairwise import rbf_kernel
+    >>> bool(np.allclose(features @ features.T, rbf_kernel(X, gamma=0.5)))
+    True
+    """
+    if gamma is not None:
+        params["gamma"] = gamma
+    gram = pairwise_kernels(landmarks, metric=kernel, filter_params=True, **params)
+    eigenvalues, eigenvectors = np.linalg.eigh((gram + gram.T) / 2)
+    if not eigenvalues[-1] > 0:
+        raise ValueError(
+            "The kernel matrix of the landmarks is zero: the kernel gives no "
+            "features. Check the kernel and its parameters."
+        )
+    kept = eigenvalues > rtol * eigenvalues[-1]
+    return eigenvectors[:, kept] / np.sqrt(eigenvalues[kept])
+
+
+def kernel_features(
+    X,
+    landmarks,
+    projection,
+    *,
+    kernel="rbf",
+    gamma=None,
+    sum_rows=False,
+    block_rows=_BLOCK_ROWS,
+    n_jobs=None,
+    **params,
+):
+    """Nystroem features ``k(X, landmarks) @ projection``, block by block.
+
+    Memory is the output (``n_samples x rank``) plus one block per worker;
+    with ``sum_rows=True`` only the column sums are kept, so memory does not
+    grow with ``n_samples``.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    landmarks : {array-like, sparse matrix} of shape (n_landmarks, n_features)
+    projection : ndarray of shape (n_landmarks, rank)
+        From :func:`nystroem_basis` with the same landmarks and kernel.
+    kernel, gamma, **params
+        As in :func:`nystroem_basis`.
+    sum_rows : bool, default=False
+        Return the sum of the feature rows instead of the rows.
+    block_rows : int, default=2048
+        Rows of ``X`` per block.
+    n_jobs : int, default=None
+        Parallel jobs over blocks.
+
+    Returns
+    -------
+    features : ndarray of shape (n_samples, rank), or (rank,) with ``sum_rows``
+    """
+    if gamma is not None:
+        params["gamma"] = gamma
+    block_features = partial(
+        _block_features,
+        landmarks=landmarks,
+        projection=projection,
+        kernel=kernel,
+        params=params,
+        sum_rows=sum_rows,
+    )
+    rank = projection.shape[1]
+    out = np.zeros(rank) if sum_rows else np.empty((X.shape[0], rank))
+    for rows, block in _map_row_blocks(block_features, X, block_rows, n_jobs):
+        if sum_rows:
+            out += block
+        else:
+            out[rows] = block
+    return out
+
+
+def _block_features(X_block, landmarks, projection, kernel, params, sum_rows):
+    values = pairwise_kernels(
+        X_block, landmarks, metric=kernel, filter_params=True, **params
+    )
+    features = np.asarray(values) @ projection
+    return features.sum(axis=0) if sum_rows else features

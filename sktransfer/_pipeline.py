@@ -52,62 +52,12 @@ def _inner_has(attr):
     return check
 
 
-class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
-    """Fit an estimator on the labeled rows only, optionally of some domains.
+class _LabeledRowsMetaEstimator(MetaEstimatorMixin, BaseEstimator):
+    """Delegation shared by meta-estimators fitted on labeled rows.
 
-    Unlabeled rows (``y == -1`` for classifiers, ``NaN`` for regressors) are
-    dropped before the wrapped estimator sees them, so a masked label never
-    reaches a model as a class. ``domains`` further restricts training to the
-    source or target rows, which gives the three no-transfer baselines:
-
-    - ``LabeledOnly(est)``: pooled (every labeled row),
-    - ``LabeledOnly(est, domains="source")``: source only,
-    - ``LabeledOnly(est, domains="target")``: target only (the labeled ones).
-
-    Prediction, transformation and ``classes_`` are those of the fitted
-    estimator; every row given to ``predict`` is predicted.
-
-    Parameters
-    ----------
-    estimator : estimator object, default=None
-        The estimator to fit; cloned in ``fit``. ``None`` means
-        ``LogisticRegression()``.
-    domains : {"all", "source", "target"}, default="all"
-        Which domains' labeled rows to train on. ``"source"`` and ``"target"``
-        read ``sample_domain`` (``>= 0`` source, ``< 0`` target), inferred
-        from the label masks when it is not given.
-
-    Attributes
-    ----------
-    estimator_ : estimator object
-        The fitted clone of ``estimator``.
-    n_training_rows_ : int
-        Number of rows the estimator was fitted on.
-    classes_ : ndarray
-        Class labels, for classifiers.
-    n_features_in_ : int
-        Number of features seen in ``fit`` (when the estimator records it).
-    feature_names_in_ : ndarray of str
-        Feature names seen in ``fit`` (when the estimator records them).
-
-    See Also
-    --------
-    make_transfer_pipeline : Builds a pipeline whose last step is wrapped here.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from sktransfer import LabeledOnly, stack_domains
-    >>> rng = np.random.RandomState(0)
-    >>> Xs, ys = rng.normal(size=(20, 2)), np.tile([0, 1], 10)
-    >>> Xt = rng.normal(size=(10, 2))
-    >>> X, y, sample_domain = stack_domains(source=(Xs, ys), target=(Xt, None))
-    >>> model = LabeledOnly(LogisticRegression()).fit(X, y, sample_domain=sample_domain)
-    >>> model.n_training_rows_
-    20
-    >>> model.predict(X).shape
-    (30,)
+    Subclasses implement ``fit``, setting ``estimator_``; prediction methods,
+    ``score`` (on the labeled rows), ``classes_`` and tags come from the inner
+    estimator, ``LogisticRegression()`` when ``estimator`` is None.
     """
 
     __metadata_request__fit = {"sample_domain": True}
@@ -117,88 +67,8 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
     __metadata_request__decision_function = {"sample_domain": True}
     __metadata_request__transform = {"sample_domain": True}
 
-    _parameter_constraints = {
-        "estimator": [HasMethods(["fit"]), None],
-        "domains": [StrOptions(set(_DOMAIN_ROWS))],
-    }
-
-    def __init__(self, estimator=None, *, domains="all"):
-        self.estimator = estimator
-        self.domains = domains
-
     def _make_estimator(self):
         return LogisticRegression() if self.estimator is None else self.estimator
-
-    def _training_rows(self, y, sample_domain, n_samples, task):
-        rows = ~unlabeled_mask(y, task)
-        if self.domains != "all":
-            sample_domain = resolve_sample_domain(
-                y, sample_domain, n_samples, task=task
-            )
-            rows &= _DOMAIN_ROWS[self.domains](sample_domain)
-        if not rows.any():
-            raise ValueError(
-                f"LabeledOnly(domains={self.domains!r}) found no labeled rows to fit "
-                "on: every selected row carries the unlabeled marker (-1 or NaN)"
-                + (
-                    " or no row belongs to the selected domains. Pass sample_domain "
-                    "(>= 0 source, < 0 target) and give those rows real labels."
-                    if self.domains != "all"
-                    else ". Give some rows real labels."
-                )
-            )
-        return rows
-
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_domain=None, sample_weight=None, **fit_params):
-        """Fit the estimator on the labeled rows of the selected domains.
-
-        Parameters
-        ----------
-        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
-            Rows of every domain.
-        y : array-like of shape (n_samples,)
-            Labels; ``-1`` (classification) or ``NaN`` (regression) marks
-            unlabeled rows, which are dropped.
-        sample_domain : array-like of int of shape (n_samples,), default=None
-            Domain ids (``>= 0`` source, ``< 0`` target); inferred from the
-            label masks when None.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, subset like the rows and passed to the estimator.
-        **fit_params : dict
-            Other parameters of the estimator's ``fit``; per-row arrays are
-            subset like the rows.
-
-        Returns
-        -------
-        self : object
-            The fitted wrapper.
-        """
-        if y is None:
-            raise ValueError(
-                "LabeledOnly requires y to be passed, but the target y is None: it "
-                "needs labels to find the labeled rows."
-            )
-        estimator = clone(self._make_estimator())
-        X, y = indexable(X, y)
-        n_samples = _n_rows(X)
-        rows = np.flatnonzero(
-            self._training_rows(y, sample_domain, n_samples, _label_task(estimator))
-        )
-        if sample_weight is not None:
-            fit_params["sample_weight"] = sample_weight
-        fit_params = {
-            key: _subset_rows(value, rows, n_samples)
-            for key, value in fit_params.items()
-        }
-        self.estimator_ = estimator.fit(
-            _safe_indexing(X, rows), _safe_indexing(y, rows), **fit_params
-        )
-        self.n_training_rows_ = rows.shape[0]
-        for attribute in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self.estimator_, attribute):
-                setattr(self, attribute, getattr(self.estimator_, attribute))
-        return self
 
     @property
     def classes_(self):
@@ -275,6 +145,145 @@ class LabeledOnly(MetaEstimatorMixin, BaseEstimator):
         tags.target_tags.required = True
         tags.non_deterministic = inner.non_deterministic
         return tags
+
+
+class LabeledOnly(_LabeledRowsMetaEstimator):
+    """Fit an estimator on the labeled rows only, optionally of some domains.
+
+    Unlabeled rows (``y == -1`` for classifiers, ``NaN`` for regressors) are
+    dropped before the wrapped estimator sees them, so a masked label never
+    reaches a model as a class. ``domains`` further restricts training to the
+    source or target rows, which gives the three no-transfer baselines:
+
+    - ``LabeledOnly(est)``: pooled (every labeled row),
+    - ``LabeledOnly(est, domains="source")``: source only,
+    - ``LabeledOnly(est, domains="target")``: target only (the labeled ones).
+
+    Prediction, transformation and ``classes_`` are those of the fitted
+    estimator; every row given to ``predict`` is predicted.
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        The estimator to fit; cloned in ``fit``. ``None`` means
+        ``LogisticRegression()``.
+    domains : {"all", "source", "target"}, default="all"
+        Which domains' labeled rows to train on. ``"source"`` and ``"target"``
+        read ``sample_domain`` (``>= 0`` source, ``< 0`` target), inferred
+        from the label masks when it is not given.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The fitted clone of ``estimator``.
+    n_training_rows_ : int
+        Number of rows the estimator was fitted on.
+    classes_ : ndarray
+        Class labels, for classifiers.
+    n_features_in_ : int
+        Number of features seen in ``fit`` (when the estimator records it).
+    feature_names_in_ : ndarray of str
+        Feature names seen in ``fit`` (when the estimator records them).
+
+    See Also
+    --------
+    make_transfer_pipeline : Builds a pipeline whose last step is wrapped here.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sktransfer import LabeledOnly, stack_domains
+    >>> rng = np.random.RandomState(0)
+    >>> Xs, ys = rng.normal(size=(20, 2)), np.tile([0, 1], 10)
+    >>> Xt = rng.normal(size=(10, 2))
+    >>> X, y, sample_domain = stack_domains(source=(Xs, ys), target=(Xt, None))
+    >>> model = LabeledOnly(LogisticRegression()).fit(X, y, sample_domain=sample_domain)
+    >>> model.n_training_rows_
+    20
+    >>> model.predict(X).shape
+    (30,)
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit"]), None],
+        "domains": [StrOptions(set(_DOMAIN_ROWS))],
+    }
+
+    def __init__(self, estimator=None, *, domains="all"):
+        self.estimator = estimator
+        self.domains = domains
+
+    def _training_rows(self, y, sample_domain, n_samples, task):
+        rows = ~unlabeled_mask(y, task)
+        if self.domains != "all":
+            sample_domain = resolve_sample_domain(
+                y, sample_domain, n_samples, task=task
+            )
+            rows &= _DOMAIN_ROWS[self.domains](sample_domain)
+        if not rows.any():
+            raise ValueError(
+                f"LabeledOnly(domains={self.domains!r}) found no labeled rows to fit "
+                "on: every selected row carries the unlabeled marker (-1 or NaN)"
+                + (
+                    " or no row belongs to the selected domains. Pass sample_domain "
+                    "(>= 0 source, < 0 target) and give those rows real labels."
+                    if self.domains != "all"
+                    else ". Give some rows real labels."
+                )
+            )
+        return rows
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_domain=None, sample_weight=None, **fit_params):
+        """Fit the estimator on the labeled rows of the selected domains.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+            Rows of every domain.
+        y : array-like of shape (n_samples,)
+            Labels; ``-1`` (classification) or ``NaN`` (regression) marks
+            unlabeled rows, which are dropped.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            Domain ids (``>= 0`` source, ``< 0`` target); inferred from the
+            label masks when None.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights, subset like the rows and passed to the estimator.
+        **fit_params : dict
+            Other parameters of the estimator's ``fit``; per-row arrays are
+            subset like the rows.
+
+        Returns
+        -------
+        self : object
+            The fitted wrapper.
+        """
+        if y is None:
+            raise ValueError(
+                "LabeledOnly requires y to be passed, but the target y is None: it "
+                "needs labels to find the labeled rows."
+            )
+        estimator = clone(self._make_estimator())
+        X, y = indexable(X, y)
+        n_samples = _n_rows(X)
+        rows = np.flatnonzero(
+            self._training_rows(y, sample_domain, n_samples, _label_task(estimator))
+        )
+        if sample_weight is not None:
+            fit_params["sample_weight"] = sample_weight
+        fit_params = {
+            key: _subset_rows(value, rows, n_samples)
+            for key, value in fit_params.items()
+        }
+        self.estimator_ = estimator.fit(
+            _safe_indexing(X, rows), _safe_indexing(y, rows), **fit_params
+        )
+        self.n_training_rows_ = rows.shape[0]
+        for attribute in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimator_, attribute):
+                setattr(self, attribute, getattr(self.estimator_, attribute))
+        return self
 
 
 def _final_step_has(*attributes, passthrough=False):

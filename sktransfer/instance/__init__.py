@@ -1,5 +1,6 @@
 """Instance transfer: reweight or select source rows for the target."""
 
+from ._kmm import KernelMeanMatching, kmm_weights
 from ._tradaboost import (
     TrAdaBoostClassifier,
     TrAdaBoostRegressor,
@@ -7,7 +8,9 @@ from ._tradaboost import (
 )
 
 __all__ = [
+    "KernelMeanMatching",
     "TrAdaBoostClassifier",
     "TrAdaBoostRegressor",
     "TwoStageTrAdaBoostRegressor",
+    "kmm_weights",
 ]
