@@ -1,5 +1,7 @@
 """Composition with sklearn: fit on labeled rows only, transfer-aware pipelines."""
 
+import inspect
+
 import numpy as np
 from sklearn import get_config
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
@@ -373,8 +375,13 @@ class TransferPipeline(Pipeline):
         return super().fit_predict(X, y, **self._with_step_sample_domain(params))
 
 
+def _takes_sample_domain(step):
+    fit = getattr(step, "fit", None)
+    return fit is not None and "sample_domain" in inspect.signature(fit).parameters
+
+
 def _needs_labeled_only(step):
-    if isinstance(step, LabeledOnly) or step in (None, "passthrough"):
+    if step in (None, "passthrough") or _takes_sample_domain(step):
         return False
     return _label_task(step) is not None or hasattr(step, "predict")
 
@@ -384,9 +391,12 @@ def make_transfer_pipeline(*steps, memory=None, verbose=False):
 
     Like :func:`sklearn.pipeline.make_pipeline`: steps are named after their
     classes. A final predictor (classifier, regressor, anything with
-    ``predict``) is wrapped in :class:`LabeledOnly` (unless it already is), so
-    unlabeled target rows reach the transfer steps before it (which use them)
-    but never the predictor. The wrapped step keeps the predictor's name, so
+    ``predict``) is wrapped in :class:`LabeledOnly`, so unlabeled target rows
+    reach the transfer steps before it (which use them) but never the
+    predictor. A final step whose ``fit`` takes ``sample_domain`` (``LabeledOnly``
+    itself and sktransfer's transfer estimators, such as
+    :class:`KernelMeanMatching`) handles the unlabeled rows itself and is
+    left as it is. The wrapped step keeps the predictor's name, so
     grid-search parameters read ``logisticregression__estimator__C``.
 
     Parameters

@@ -6,7 +6,13 @@ import scipy.sparse as sp
 from numpy.testing import assert_allclose
 from sklearn.metrics.pairwise import pairwise_kernels
 
-from sktransfer._kernels import gamma_from_bandwidth, kernel_row_sums, median_bandwidth
+from sktransfer._kernels import (
+    gamma_from_bandwidth,
+    kernel_features,
+    kernel_row_sums,
+    median_bandwidth,
+    nystroem_basis,
+)
 
 
 def test_median_bandwidth_by_hand():
@@ -74,3 +80,44 @@ def test_kernel_row_sums_errors():
         kernel_row_sums(np.ones((2, 2)), np.ones((2, 3)))
     with pytest.raises(ValueError, match="block_rows must be a positive int"):
         kernel_row_sums(np.ones((2, 2)), np.ones((2, 2)), block_rows=0)
+
+
+def test_nystroem_features_reproduce_the_kernel():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 3))
+    landmarks = X[:40]
+    projection = nystroem_basis(landmarks, gamma=0.2)
+    features = kernel_features(X, landmarks, projection, gamma=0.2)
+    kernel = pairwise_kernels(X, metric="rbf", gamma=0.2)
+    # Exact on the landmarks, the Nystroem approximation elsewhere.
+    assert_allclose(features[:40] @ features[:40].T, kernel[:40, :40], atol=1e-8)
+    nystroem = kernel[:, :40] @ np.linalg.pinv(kernel[:40, :40]) @ kernel[:40]
+    assert_allclose(features @ features.T, nystroem, atol=1e-6)
+
+
+def test_nystroem_drops_dependent_landmarks():
+    X = np.random.RandomState(0).normal(size=(10, 2))
+    repeated = np.vstack([X, X])  # rank 10 kernel matrix of 20 landmarks
+    assert nystroem_basis(repeated, gamma=1.0).shape == (20, 10)
+    linear = nystroem_basis(
+        np.random.RandomState(1).normal(size=(30, 4)), kernel="linear"
+    )
+    assert linear.shape == (30, 4)
+    with pytest.raises(ValueError, match="kernel matrix of the landmarks is zero"):
+        nystroem_basis(np.zeros((3, 2)), kernel="linear")
+
+
+def test_kernel_features_in_parallel_blocks_and_sums():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(500, 3))
+    landmarks = X[::25]
+    projection = nystroem_basis(landmarks, gamma=0.5)
+    serial = kernel_features(X, landmarks, projection, gamma=0.5)
+    blocks = kernel_features(
+        sp.csr_matrix(X), landmarks, projection, gamma=0.5, block_rows=64, n_jobs=2
+    )
+    assert_allclose(blocks, serial, atol=1e-12)
+    sums = kernel_features(
+        X, landmarks, projection, gamma=0.5, sum_rows=True, block_rows=64, n_jobs=2
+    )
+    assert_allclose(sums, serial.sum(axis=0))

@@ -15,7 +15,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sktransfer import (
+    KernelMeanMatching,
     LabeledOnly,
+    TrAdaBoostClassifier,
     TransferPipeline,
     make_transfer_pipeline,
     stack_domains,
@@ -157,6 +159,10 @@ def test_make_transfer_pipeline_wraps_final_predictor():
     assert already.steps[-1][1].domains == "source"
     transformer_only = make_transfer_pipeline(StandardScaler())
     assert isinstance(transformer_only.steps[-1][1], StandardScaler)
+    # Transfer estimators read sample_domain and the unlabeled rows themselves.
+    for transfer in (TrAdaBoostClassifier(), KernelMeanMatching()):
+        kept = make_transfer_pipeline(StandardScaler(), transfer)
+        assert kept.steps[-1][1] is transfer
     with pytest.raises(ValueError, match="at least one step"):
         make_transfer_pipeline()
 

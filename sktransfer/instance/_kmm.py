@@ -80,6 +80,8 @@ _AUTO_EXACT_MAX_SOURCE_ROWS = 1000
 _EXACT_MAX_SOURCE_ROWS = 5000
 # Rows per block when accumulating Phi' D Phi in the fast path.
 _GRAM_BLOCK_ROWS = 65536
+# Objective values below this fraction of the objective at b = 0 are rounding.
+_ROUNDING_FLOOR = 1e-13
 # Interior-point steps go this fraction of the way to the boundary.
 _STEP_TO_BOUNDARY = 0.99
 
@@ -354,7 +356,11 @@ def _interior_point(features, target_mean, B, low, high, *, tol, max_iter, verbo
     weights = _feasible_start(n, B, low, high)
     residual = features.T @ weights - target_mean
     start_value = 0.5 * residual @ residual
-    if start_value == 0:
+    # Objective values below this fraction of its value at b = 0 are rounding
+    # noise: uniform weights below it are optimal (the target rows are the
+    # source rows), and the gap need not go below it.
+    floor = _ROUNDING_FLOOR * 0.5 * target_mean @ target_mean
+    if start_value <= floor:
         return weights, 0
     slacks = _slacks(weights, B, low, high)
     duals = start_value / (2 * n + 2) / slacks
@@ -363,7 +369,7 @@ def _interior_point(features, target_mean, B, low, high, *, tol, max_iter, verbo
         gradient = features @ residual
         dual_residual = gradient + _constraint_adjoint(duals, n)
         gap = slacks @ duals
-        if gap <= tol * start_value and np.abs(dual_residual).max() <= (
+        if gap <= max(tol * start_value, floor) and np.abs(dual_residual).max() <= (
             tol * linear_scale
         ):
             return weights, iteration - 1
@@ -458,7 +464,9 @@ def _solve_kmm(X_source, X_target, settings):
 
 
 def _check_domain_rows(X, role):
-    return check_array(X, accept_sparse="csr", dtype=np.float64, input_name=role)
+    return check_array(
+        X, accept_sparse="csr", dtype=np.float64, ensure_min_samples=0, input_name=role
+    )
 
 
 @validate_params(

@@ -1,0 +1,175 @@
+"""Shared harness of the KMM worker scripts (ours, ADAPT, SKADA).
+
+Imported by ``ours_kmm.py``, ``adapt_kmm.py`` and ``skada_kmm.py`` from their
+own directory (Python puts a script's directory first on ``sys.path``), so it
+uses only the standard library and NumPy: it runs in our development
+environment and in the peers' virtual environments alike.
+
+A worker loads a problem file (``.npz`` with ``X_source`` and ``X_target``,
+written by ``benchmarks/kmm_vs_peers.py``), builds whatever the library needs
+before the weight computation (untimed: e.g. SKADA's stacked matrix), then
+:func:`measure` runs the weight computation once or more, timing each run
+(wall clock and process CPU time, which sums the CPU of all threads) and
+recording memory:
+
+- ``rss_before_mb``: the process's resident set size (``VmRSS``) after
+  importing the library and loading the data;
+- ``peak_before_mb``: its high-water mark (``VmHWM``) at that point;
+- ``compute_peak_mb``: the high-water mark during the computation. The mark is
+  reset first by writing ``5`` to ``/proc/self/clear_refs`` (Linux >= 4.0);
+  when that is not allowed (``hwm_reset`` false) it is the whole process's;
+- ``peak_rss_mb``: the process's peak, ``max(peak_before, compute_peak)``;
+- ``ru_maxrss_mb``: ``getrusage(RUSAGE_SELF).ru_maxrss``, for reference only:
+  on Linux a child's ``ru_maxrss`` starts at the size of the parent that
+  spawned it, so it can overstate a small child's peak.
+
+Warnings raised during the computation are recorded (category, message,
+count). The weights of the last run go to ``--out`` (``.npy``); the JSON line
+printed on stdout is what ``benchmarks._peers.last_json`` reads.
+"""
+
+import argparse
+import contextlib
+import gc
+import json
+import os
+import resource
+import sys
+import time
+import warnings
+from collections import Counter
+
+import numpy as np
+
+
+def status_mb(key):
+    """A ``/proc/self/status`` size field (``VmRSS``, ``VmHWM``) in MiB."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def reset_high_water_mark():
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        return False
+    return True
+
+
+def base_parser(description):
+    """Arguments every worker takes; a worker adds its library's own."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--data", required=True, help=".npz with X_source, X_target")
+    parser.add_argument("--out", required=True, help=".npy for the weights")
+    parser.add_argument("--gamma", type=float, required=True)
+    parser.add_argument("--B", type=float, default=1000.0)
+    parser.add_argument("--eps", type=float, required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="timed runs at most (all in this process; the weights are the last's)",
+    )
+    parser.add_argument(
+        "--repeat-budget",
+        type=float,
+        default=60.0,
+        help="no further run once the runs so far took this many seconds",
+    )
+    return parser
+
+
+def load_problem(path):
+    with np.load(path, allow_pickle=False) as f:
+        return (
+            np.ascontiguousarray(f["X_source"], dtype=np.float64),
+            np.ascontiguousarray(f["X_target"], dtype=np.float64),
+        )
+
+
+def threadpools():
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    return [
+        {k: p.get(k) for k in ("user_api", "internal_api", "num_threads")}
+        for p in threadpool_info()
+    ]
+
+
+def measure(compute, *, repeats=1, budget=60.0):
+    """Run ``compute()`` (returns the weights) up to ``repeats`` times.
+
+    Returns ``(weights, record)`` with the last run's weights and the timing,
+    memory and warning fields described in the module docstring.
+    """
+    gc.collect()
+    load1 = os.getloadavg()[0]
+    rss_before = status_mb("VmRSS")
+    peak_before = status_mb("VmHWM")
+    hwm_reset = reset_high_water_mark()
+    seconds, cpu_seconds, caught_all, weights = [], [], Counter(), None
+    for _ in range(max(repeats, 1)):
+        weights = None  # free the previous run's output before the next
+        gc.collect()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            c0, t0 = time.process_time(), time.perf_counter()
+            weights = compute()
+            seconds.append(time.perf_counter() - t0)
+            cpu_seconds.append(time.process_time() - c0)
+        for w in caught:
+            caught_all[(w.category.__name__, str(w.message)[:400])] += 1
+        if sum(seconds) >= budget:
+            break
+    compute_peak = status_mb("VmHWM")
+    weights = np.asarray(weights, dtype=np.float64).ravel()
+    record = {
+        "seconds": min(seconds),
+        "seconds_all": [round(s, 4) for s in seconds],
+        "cpu_seconds_all": [round(s, 4) for s in cpu_seconds],
+        "rss_before_mb": round(rss_before, 1),
+        "peak_before_mb": round(peak_before, 1),
+        "compute_peak_mb": round(compute_peak, 1),
+        "peak_rss_mb": round(max(peak_before, compute_peak), 1),
+        "increment_mb": round(compute_peak - rss_before, 1),
+        "hwm_reset": hwm_reset,
+        "ru_maxrss_mb": round(
+            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+        ),
+        "warnings": [
+            {"category": c, "message": m, "count": n}
+            for (c, m), n in caught_all.items()
+        ],
+        "load1_at_start": load1,
+        "load1_at_end": os.getloadavg()[0],
+    }
+    return weights, record
+
+
+@contextlib.contextmanager
+def quiet_stdout():
+    """Send library chatter (TensorFlow, solvers) to stderr: stdout is for JSON."""
+    with contextlib.redirect_stdout(sys.stderr):
+        yield
+
+
+def finish(args, weights, record, **fields):
+    """Save the weights and print the worker's JSON line."""
+    np.save(args.out, weights)
+    out = {
+        **fields,
+        **record,
+        "n_source": int(weights.shape[0]),
+        "weights_path": str(args.out),
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "threadpools": threadpools(),
+    }
+    print(json.dumps(out))
