@@ -27,7 +27,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from ._domain import UNLABELED
 from ._pipeline import LabeledOnly
 from .datasets import load_credit_default, load_mushroom
-from .instance import TrAdaBoostClassifier
+from .instance import KernelMeanMatching, TrAdaBoostClassifier
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ METHODS = [
             base, hypothesis="proba", initial_target_share=0.5, random_state=0
         ),
     ),
+    Method("KMM", lambda base: KernelMeanMatching(base, random_state=0)),
 ]
 
 

@@ -12,14 +12,16 @@ Dask overrides that preference.
 """
 
 import numbers
+from contextlib import nullcontext
 from functools import partial
 
 import numpy as np
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from scipy import sparse
 from sklearn.metrics.pairwise import euclidean_distances, pairwise_kernels
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils.validation import check_array
+from threadpoolctl import threadpool_limits
 
 # Rows per block in kernel_row_sums: a block of the kernel matrix is at most
 # _BLOCK_ROWS x _BLOCK_ROWS float64 values (32 MB).
@@ -160,10 +162,18 @@ def _map_row_blocks(function, X, block_rows, n_jobs):
     array never holds every block at once.
     """
     batches = list(gen_batches(X.shape[0], block_rows))
-    results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
-        delayed(function)(X[rows]) for rows in batches
+    # Each worker thread runs single-threaded BLAS: n_jobs threads in all, not
+    # n_jobs times the BLAS threads on the same cores.
+    limit = (
+        threadpool_limits(1, user_api="blas")
+        if effective_n_jobs(n_jobs) > 1
+        else nullcontext()
     )
-    yield from zip(batches, results)
+    with limit:
+        results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
+            delayed(function)(X[rows]) for rows in batches
+        )
+        yield from zip(batches, results)
 
 
 def _block_row_sums(X_block, Y, kernel, block_rows, params):

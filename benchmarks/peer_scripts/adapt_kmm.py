@@ -49,8 +49,7 @@ def main(argv=None):
         "--max-size",
         type=int,
         default=None,
-        help="ADAPT's max_size (default: ADAPT's own, 1000); 0 means n_source "
-        "(one QP)",
+        help="ADAPT's max_size (default: ADAPT's own, 1000); 0 means n_source (one QP)",
     )
     args = parser.parse_args(argv)
 
