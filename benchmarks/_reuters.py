@@ -142,8 +142,12 @@ def describe_reuters(X_source, y_source, X_target, y_target):
         "n_features": int(X_source.shape[1]),
         "n_source": int(X_source.shape[0]),
         "n_target": int(X_target.shape[0]),
-        "source": {int(c): int(k) for c, k in zip(*np.unique(y_source, return_counts=True))},
-        "target": {int(c): int(k) for c, k in zip(*np.unique(y_target, return_counts=True))},
+        "source": {
+            int(c): int(k) for c, k in zip(*np.unique(y_source, return_counts=True))
+        },
+        "target": {
+            int(c): int(k) for c, k in zip(*np.unique(y_target, return_counts=True))
+        },
         "nnz_per_row": round(
             (X_source.nnz + X_target.nnz) / (X_source.shape[0] + X_target.shape[0]), 1
         ),
