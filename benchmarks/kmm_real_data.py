@@ -1,6 +1,6 @@
 """Kernel mean matching on real data: Reuters (TCA protocol), covariate shift.
 
-Regenerate the results from the project root (about 12 minutes on 2 cores)::
+Regenerate the results from the project root (7 to 9 minutes on 2 cores)::
 
     PYTHONPATH=. /tmp/venv/bin/python benchmarks/kmm_real_data.py
 
@@ -807,6 +807,11 @@ def write_markdown(path, args, env, reuters, covariate, diag, infos, seconds):
         "## Summary",
         "",
         findings(reuters, covariate),
+        "",
+        "Standard errors are over seeds whose test sets overlap (same data set, "
+        "new random split), so they understate the variability from one data "
+        "set to another; read 'better'/'worse' as 'consistent across these "
+        "splits'.",
         "",
     ]
     if reuters is not None and len(reuters):

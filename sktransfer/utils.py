@@ -3,6 +3,8 @@
 import importlib
 import inspect
 import pkgutil
+import sys
+from pathlib import Path
 
 from sklearn.base import BaseEstimator
 
@@ -42,3 +44,28 @@ def all_estimators():
             ):
                 found[name] = cls
     return sorted(found.items())
+
+
+# sklearn's decorators (parameter validation, _fit_context) add frames between a
+# user's call and our code.
+_SKLEARN_WRAPPERS = (
+    str(Path("sklearn", "utils", "_param_validation.py")),
+    str(Path("sklearn", "base.py")),
+)
+
+
+def _user_stacklevel():
+    """``stacklevel`` that makes ``warnings.warn`` point at the user's line.
+
+    Call it in the function that calls ``warnings.warn``: it counts the frames
+    up to the first one outside sktransfer and sklearn's wrappers, however deep
+    the call chain inside the package is.
+    """
+    package = str(Path(__file__).resolve().parent)
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (
+        str(Path(frame.f_code.co_filename).resolve()).startswith(package)
+        or frame.f_code.co_filename.endswith(_SKLEARN_WRAPPERS)
+    ):
+        frame, level = frame.f_back, level + 1
+    return level

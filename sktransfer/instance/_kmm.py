@@ -66,6 +66,7 @@ from .._kernels import (
     nystroem_basis,
 )
 from .._pipeline import _label_task, _LabeledRowsMetaEstimator, _subset_rows
+from ..utils import _user_stacklevel
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +184,7 @@ def _solve_exact(X_source, X_target, kernel, params, B, low, high, n_jobs):
             "the weights were moved onto the constraints but may be off the "
             "optimum. Scaling the features, or solver='fast', may help.",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=_user_stacklevel(),
         )
     elif problem.status != cp.OPTIMAL:
         raise ValueError(
@@ -458,7 +459,7 @@ def _interior_point(features, target_mean, B, low, high, *, tol, max_iter, verbo
             "satisfy the constraints but may be off the optimum: raise max_iter "
             "or tol.",
             ConvergenceWarning,
-            stacklevel=5,
+            stacklevel=_user_stacklevel(),
         )
     return weights, iteration
 

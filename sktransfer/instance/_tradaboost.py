@@ -43,6 +43,7 @@ from .._domain import (
     resolve_sample_domain,
     unlabeled_mask,
 )
+from ..utils import _user_stacklevel
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def _clip_error(error):
     return float(np.clip(error, _MIN_ERROR, 0.5 - _MIN_ERROR))
 
 
-def _warn_clipped_rounds(errors, stacklevel):
+def _warn_clipped_rounds(errors):
     perfect = int(np.sum(errors < _MIN_ERROR))
     at_chance = int(np.sum(errors > 0.5 - _MIN_ERROR))
     if not (perfect or at_chance):
@@ -92,7 +93,7 @@ def _warn_clipped_rounds(errors, stacklevel):
         f"Target error clipped into (0, 1/2) in {perfect + at_chance} of "
         f"{errors.shape[0]} rounds: " + "; ".join(advice) + ".",
         UserWarning,
-        stacklevel=stacklevel + 1,
+        stacklevel=_user_stacklevel(),
     )
 
 
@@ -404,7 +405,7 @@ class _TrAdaBoostBase(BaseEstimator):
             name=type(self).__name__,
             **boost_params,
         )
-        _warn_clipped_rounds(boosted.errors, stacklevel=4)
+        _warn_clipped_rounds(boosted.errors)
         self.estimators_ = boosted.estimators
         self.estimator_weights_ = boosted.vote_weights
         self.estimator_errors_ = boosted.errors
@@ -1221,7 +1222,7 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
             name="Two-stage TrAdaBoost.R2 refit",
             **self._boost_params(),
         )
-        _warn_clipped_rounds(boosted.errors, stacklevel=3)
+        _warn_clipped_rounds(boosted.errors)
         self._set_final_model(boosted, step_weights[self.best_step_], used)
         return self
 
@@ -1232,7 +1233,7 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
             X, y, all_rows, weights, base, rng=rng,
             **self._boost_params(),
         )  # fmt: skip
-        _warn_clipped_rounds(boosted.errors, stacklevel=4)
+        _warn_clipped_rounds(boosted.errors)
         self.target_shares_ = np.ones(1)
         self.source_factors_ = np.zeros(0)
         self.cv_errors_ = np.full(1, np.nan)

@@ -242,10 +242,18 @@ def test_exact_solver_status_is_checked(monkeypatch, status, outcome):
 
 def test_fast_solver_warns_when_iterations_run_out():
     X_source, X_target = _shifted(shift=1.5)
-    with pytest.warns(ConvergenceWarning, match="raise max_iter"):
+    with pytest.warns(ConvergenceWarning, match="raise max_iter") as record:
         weights = kmm_weights(X_source, X_target, solver="fast", max_iter=2)
+    assert record[0].filename == __file__  # the warning points at the user's call
     # Interior-point iterates are feasible at every iteration.
     _assert_feasible(weights, 1000.0, *_sum_bounds(len(X_source)))
+    X, y, sample_domain = stack_domains(
+        source=(X_source, np.arange(150) % 2), target=(X_target, None)
+    )
+    model = KernelMeanMatching(solver="fast", max_iter=2)
+    with pytest.warns(ConvergenceWarning, match="raise max_iter") as record:
+        model.fit(X, y, sample_domain=sample_domain)
+    assert record[0].filename == __file__
 
 
 def test_verbose_logs_the_iterations(caplog):

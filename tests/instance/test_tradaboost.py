@@ -67,8 +67,9 @@ def test_weight_drift_correction_by_hand():
     model = TrAdaBoostClassifier(
         ColumnZeroClassifier(), n_estimators=3, correct_weight_drift=True
     )
-    with pytest.warns(UserWarning, match="Target error clipped"):
+    with pytest.warns(UserWarning, match="Target error clipped") as record:
         model.fit(X, y, sample_domain=sample_domain)
+    assert record[0].filename == __file__  # the warning points at the user's call
     beta = model.source_factor_
     # C_t = 2 (1 - error_t): 1.6 after round 1, 1 after the clipped rounds.
     unnormalised = np.array([1.6 * beta**3, 1.6, 1.6, 1.6, 4, 1, 1, 1, 1])
