@@ -321,3 +321,44 @@ def _block_features(X_block, landmarks, projection, kernel, params, sum_rows):
     )
     features = np.asarray(values) @ projection
     return features.sum(axis=0) if sum_rows else features
+
+
+def kernel_diagonal(X, *, kernel="rbf", gamma=None, degree=3, coef0=1, **params):
+    """``k(x_i, x_i)`` for every row, in closed form (no kernel matrix).
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    kernel : {"rbf", "laplacian", "cosine", "linear", "poly"}, default="rbf"
+    gamma, degree, coef0
+        As in :func:`sklearn.metrics.pairwise.pairwise_kernels` (``gamma=None``:
+        ``1 / n_features`` for ``"poly"``).
+    **params
+        Ignored (other kernels' parameters).
+
+    Returns
+    -------
+    diagonal : ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer._kernels import kernel_diagonal
+    >>> kernel_diagonal(np.array([[3.0, 4.0], [0.0, 0.0]]), kernel="linear")
+    array([25.,  0.])
+    """
+    if kernel in ("rbf", "laplacian"):
+        return np.ones(X.shape[0])
+    norms = (
+        np.asarray(X.multiply(X).sum(axis=1)).ravel()
+        if sparse.issparse(X)
+        else (np.einsum("ij,ij->i", X, X))
+    )
+    if kernel == "cosine":
+        return (norms > 0).astype(float)
+    if kernel == "linear":
+        return norms
+    if kernel == "poly":
+        gamma = 1.0 / X.shape[1] if gamma is None else gamma
+        return (gamma * norms + coef0) ** degree
+    raise ValueError(f"No closed-form diagonal for kernel {kernel!r}.")

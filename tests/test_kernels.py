@@ -8,6 +8,7 @@ from sklearn.metrics.pairwise import pairwise_kernels
 
 from sktransfer._kernels import (
     gamma_from_bandwidth,
+    kernel_diagonal,
     kernel_features,
     kernel_row_sums,
     median_bandwidth,
@@ -121,3 +122,12 @@ def test_kernel_features_in_parallel_blocks_and_sums():
         X, landmarks, projection, gamma=0.5, sum_rows=True, block_rows=64, n_jobs=2
     )
     assert_allclose(sums, serial.sum(axis=0))
+
+
+@pytest.mark.parametrize("kernel", ["rbf", "laplacian", "cosine", "linear", "poly"])
+def test_kernel_diagonal_matches_the_matrix(kernel):
+    X = np.random.RandomState(0).normal(size=(30, 4))
+    X[3] = 0.0  # cosine of a zero row is 0
+    expected = np.diag(pairwise_kernels(X, metric=kernel))
+    assert_allclose(kernel_diagonal(X, kernel=kernel), expected, atol=1e-12)
+    assert_allclose(kernel_diagonal(sp.csr_matrix(X), kernel=kernel), expected)

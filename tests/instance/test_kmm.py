@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sktransfer import KernelMeanMatching, make_transfer_pipeline, stack_domains
 from sktransfer.instance import kmm_weights
-from sktransfer.instance._kmm import _onto_constraints
+from sktransfer.instance._kmm import _equal_rows_in, _onto_constraints
 
 
 def _shifted(n_source=150, n_target=80, n_features=3, shift=0.7, seed=0):
@@ -478,3 +478,12 @@ def test_other_input_errors():
         KernelMeanMatching(kernel="sigmoid").fit(X, y, sample_domain=sample_domain)
     with pytest.raises(ValueError, match="B"):
         kmm_weights(X[:10], X[10:20], B=-1.0)
+
+
+def test_equal_rows_are_counted_dense_and_sparse():
+    X_source = np.array([[0.0, 1.0], [2.0, 0.0], [5.0, 5.0]])
+    X_target = np.array([[2.0, 0.0], [0.0, 1.0], [2.0, 0.0]])
+    assert_array_equal(_equal_rows_in(X_source, X_target), [1, 2, 0])
+    assert_array_equal(
+        _equal_rows_in(sp.csr_matrix(X_source), sp.csr_matrix(X_target)), [1, 2, 0]
+    )
