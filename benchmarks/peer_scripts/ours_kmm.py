@@ -94,6 +94,7 @@ def main(argv=None):
         versions={
             "sktransfer": sktransfer.__version__,
             "_kmm.py sha1": hashlib.sha1(source.read_bytes()).hexdigest(),
+            "sktransfer_path": str(Path(sktransfer.__file__).parent),
             "scikit-learn": sys.modules["sklearn"].__version__,
             "cvxpy": getattr(sys.modules.get("cvxpy"), "__version__", None),
         },

@@ -79,8 +79,9 @@ _KERNELS = {"rbf", "laplacian", "linear", "poly", "cosine"}
 
 # solver="auto" takes the exact path up to this many source rows.
 _AUTO_EXACT_MAX_SOURCE_ROWS = 1000
-# The exact path holds the n_s x n_s kernel (and Clarabel a factor of it): at
-# 5000 rows that is 200 MB and about two minutes on 2 cores; beyond, use "fast".
+# The exact path holds the n_s x n_s kernel, cvxpy's copy and Clarabel's factor:
+# at 5000 rows the process peaked at 3.3 GB and took about a minute on 2 cores
+# (benchmarks/results/kmm_vs_peers.md); beyond, use "fast".
 _EXACT_MAX_SOURCE_ROWS = 5000
 # Rows per block when accumulating Phi' D Phi in the fast path.
 _GRAM_BLOCK_ROWS = 65536
@@ -151,7 +152,8 @@ def _choose_solver(solver, n_source):
         gib = 8 * n_source**2 / 2**30
         raise ValueError(
             f"solver='exact' with {n_source} source rows needs the {n_source} x "
-            f"{n_source} kernel matrix ({gib:.1f} GiB, more inside the solver) and "
+            f"{n_source} kernel matrix ({gib:.1f} GiB, several times that inside "
+            "the solver) and "
             f"cubic time; it is limited to {_EXACT_MAX_SOURCE_ROWS} source rows. "
             "Use solver='fast' (or 'auto'), whose memory is linear in the rows; "
             "raise n_components for a closer kernel approximation."
