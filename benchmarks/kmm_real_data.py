@@ -73,13 +73,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
-import inspect
 import json
 import logging
 import platform
 import shlex
-import subprocess
 import sys
 import time
 import warnings
@@ -102,8 +99,8 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import _reuters  # noqa: E402
+from _provenance import code_version  # noqa: E402
 
-import sktransfer  # noqa: E402
 from sktransfer import KernelMeanMatching, stack_domains  # noqa: E402
 from sktransfer.instance import kmm_weights  # noqa: E402
 
@@ -760,23 +757,6 @@ def findings(reuters, covariate):
 
 
 def environment(args):
-    source = Path(inspect.getsourcefile(KernelMeanMatching))
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(HERE), "status", "--porcelain", "--", str(source)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit, dirty = "unknown", ""
     import cvxpy
 
     return {
@@ -786,8 +766,7 @@ def environment(args):
         "scikit-learn": sklearn.__version__,
         "cvxpy": cvxpy.__version__,
         "pandas": pd.__version__,
-        "sktransfer": f"{sktransfer.__version__} (git {commit}; {source.name} "
-        f"sha256 {digest}{', uncommitted changes' if dirty else ''})",
+        "sktransfer": code_version(KernelMeanMatching),
         "n_jobs (KMM kernel sums)": args.n_jobs,
     }
 

@@ -124,6 +124,7 @@ for _path in (HERE, PROJECT_ROOT):
         sys.path.insert(0, str(_path))
 
 from _peers import ensure_peer_venv, last_json, peer_env, peer_info  # noqa: E402
+from _provenance import cpu_model  # noqa: E402
 
 logger = logging.getLogger("kmm_vs_peers")
 
@@ -969,17 +970,6 @@ def write_markdown(path, rows, meta):
 
 
 # ---------------------------------------------------------------------- main ---
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def git(*cmd):

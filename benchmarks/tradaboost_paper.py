@@ -57,13 +57,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import hashlib
-import inspect
 import logging
 import os
 import platform
 import shlex
-import subprocess
 import sys
 import time
 import warnings
@@ -87,8 +84,8 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import _tradaboost_data as data  # noqa: E402
+from _provenance import code_version  # noqa: E402
 
-import sktransfer  # noqa: E402
 from sktransfer import TrAdaBoostClassifier  # noqa: E402
 
 logger = logging.getLogger("tradaboost_paper")
@@ -506,23 +503,6 @@ def drift_explanation(results):
 
 def environment(n_estimators, learner, seeds, n_jobs):
     """Versions and settings for the report header."""
-    source = Path(inspect.getsourcefile(TrAdaBoostClassifier))
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(HERE), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(HERE), "status", "--porcelain", "--", str(source)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit, dirty = "unknown", ""
     return {
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -530,8 +510,7 @@ def environment(n_estimators, learner, seeds, n_jobs):
         "scikit-learn": sklearn.__version__,
         "joblib": joblib.__version__,
         "pandas": pd.__version__,
-        "sktransfer": f"{sktransfer.__version__} (git {commit}; "
-        f"{source.name} sha256 {digest}{', uncommitted changes' if dirty else ''})",
+        "sktransfer": code_version(TrAdaBoostClassifier),
         "base learner": f"{base_description(learner)}, with sample_weight (no "
         "resampling)",
         "N (n_estimators)": n_estimators,

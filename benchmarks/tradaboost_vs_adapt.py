@@ -71,6 +71,7 @@ from _peers import (  # noqa: E402
     run_in_peer,
     save_task,
 )
+from _provenance import cpu_model  # noqa: E402
 
 logger = logging.getLogger("tradaboost_vs_adapt")
 
@@ -749,17 +750,6 @@ at least 1/2 is clipped into [1e-10, 1/2 − 1e-10].
 
 def _kwargs(params):
     return ", ".join(f"{k}={v!r}" for k, v in params.items())
-
-
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def run_meta(args):
