@@ -138,9 +138,9 @@ def _sum_bounds(n_source, B, eps):
     if B * n_source <= low:
         raise ValueError(
             f"The KMM constraints are infeasible: weights at most B={B} sum to at "
-            f"most B * n_s = {B * n_source:g}, below the required minimum "
-            f"n_s * (1 - eps) = {low:g} (eps={eps:g}). Raise B above 1 - eps, or "
-            "raise eps."
+            f"most B * n_s = {B * n_source:g}, which does not exceed the required "
+            f"minimum n_s * (1 - eps) = {low:g} (eps={eps:g}), so no weights lie "
+            "strictly inside the bounds. Raise B above 1 - eps, or raise eps."
         )
     return eps, low, high
 
