@@ -264,7 +264,8 @@ def _solve_fast(X_source, X_target, kernel, params, B, low, high, settings):
         n_jobs=settings["n_jobs"],
         **params,
     )
-    target_mean = (X_source.shape[0] / X_target.shape[0]) * target_sum
+    ratio = X_source.shape[0] / X_target.shape[0]
+    target_mean = ratio * target_sum
     # Nystroem underestimates k(x, x); putting the exact diagonal back makes
     # the approximate kernel matrix full rank, so weights the landmarks cannot
     # see are not left free (measured: closer to the exact weights, and better
@@ -275,7 +276,6 @@ def _solve_fast(X_source, X_target, kernel, params, B, low, high, settings):
     missing = np.clip(missing, 0, None)
     # The diagonal also enters kappa where a target row equals a source row
     # (with the target rows equal to the source rows, b = 1 stays optimal).
-    ratio = X_source.shape[0] / X_target.shape[0]
     diagonal_target = ratio * _equal_rows_in(X_source, X_target)
     weights, n_iter = _interior_point(
         features,
