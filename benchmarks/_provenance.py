@@ -6,8 +6,6 @@ import platform
 import subprocess
 from pathlib import Path
 
-import sktransfer
-
 HERE = Path(__file__).resolve().parent
 
 
@@ -27,8 +25,12 @@ def code_version(obj):
     """``"<version> (git <commit>; <file> sha256 <digest>[, uncommitted changes])"``.
 
     Names the commit and a digest of the source file that defines ``obj``, so a
-    result can be traced to the code that produced it.
+    result can be traced to the code that produced it. sktransfer is imported
+    here, not at module load: ``kmm_vs_peers.py`` copies the package before its
+    first import.
     """
+    import sktransfer
+
     source = Path(inspect.getsourcefile(obj))
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12]
     try:
