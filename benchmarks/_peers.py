@@ -252,7 +252,19 @@ def run_in_peer(name, script_path, args=(), *, timeout=None, env=None):
         If the script exits with a non-zero status or prints no JSON object;
         the message holds the end of its stderr.
     """
-    python = ensure_peer_venv(name)
+    return run_json_script(
+        ensure_peer_venv(name), script_path, args, timeout=timeout, env=env
+    )
+
+
+def run_json_script(python, script_path, args=(), *, timeout=None, env=None):
+    """Run a script with the given interpreter and return its last JSON line.
+
+    What :func:`run_in_peer` does once the peer's interpreter is known; also
+    used for our own worker scripts, run with the benchmark's interpreter.
+    Raises ``RuntimeError`` (with the end of stderr) on a non-zero exit status
+    or when no JSON object is printed.
+    """
     cmd = [str(python), str(script_path), *map(str, args)]
     res = subprocess.run(
         cmd,
@@ -265,12 +277,12 @@ def run_in_peer(name, script_path, args=(), *, timeout=None, env=None):
     tail = "\n".join(res.stderr.splitlines()[-30:])
     if res.returncode != 0:
         raise RuntimeError(
-            f"peer script {script_path} ({name}) exited with {res.returncode}:\n{tail}"
+            f"script {script_path} ({python}) exited with {res.returncode}:\n{tail}"
         )
     result = last_json(res.stdout)
     if result is None:
         raise RuntimeError(
-            f"peer script {script_path} ({name}) printed no JSON object; stdout:\n"
+            f"script {script_path} ({python}) printed no JSON object; stdout:\n"
             f"{res.stdout[-2000:]}\nstderr:\n{tail}"
         )
     return result

@@ -123,7 +123,11 @@ for _path in (HERE, PROJECT_ROOT):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from _peers import ensure_peer_venv, last_json, peer_env, peer_info  # noqa: E402
+from _peers import (  # noqa: E402
+    ensure_peer_venv,
+    peer_info,
+    run_json_script,
+)
 from _provenance import cpu_model  # noqa: E402
 
 logger = logging.getLogger("kmm_vs_peers")
@@ -386,22 +390,9 @@ def run_worker(method, problem, out, gamma, eps, args, timeout):
         env["PYTHONPATH"] = args.snapshot  # the code copied at the start
     else:
         python = ensure_peer_venv(runner)
-    cmd = [str(python), str(WORKERS[runner]), *map(str, cmd_args + extra)]
-    res = subprocess.run(
-        cmd,
-        capture_output=True,
-        text=True,
-        env=peer_env(env),
-        timeout=timeout,
-        check=False,
+    return run_json_script(
+        python, WORKERS[runner], cmd_args + extra, timeout=timeout, env=env
     )
-    tail = "\n".join(res.stderr.splitlines()[-15:])
-    if res.returncode != 0:
-        raise RuntimeError(f"exit status {res.returncode}:\n{tail}")
-    result = last_json(res.stdout)
-    if result is None:
-        raise RuntimeError(f"no JSON output; stderr:\n{tail}")
-    return result
 
 
 def run_size(args, part, n_source, n_target, methods, X_test, y_test, tmp, stopped):
