@@ -100,11 +100,14 @@ if str(HERE) not in sys.path:
 
 import _reuters  # noqa: E402
 from _provenance import code_version  # noqa: E402
+from _report import md_table, verdict  # noqa: E402
 
 from sktransfer import KernelMeanMatching, stack_domains  # noqa: E402
 from sktransfer.instance import kmm_weights  # noqa: E402
 
 logger = logging.getLogger("kmm_real_data")
+# How a paired difference reads: beyond 2 SE above zero, within, below.
+VERDICTS = ("better", "tie", "worse")
 
 DATA_DIR = _reuters.DEFAULT_DATA_DIR
 
@@ -483,20 +486,6 @@ def paired(frame, index, column, value, a, b):
     return float(diff.mean()), float(se), int(n)
 
 
-def verdict(diff, se):
-    if diff > 2 * se and diff > 0:
-        return "better"
-    if diff < -2 * se and diff < 0:
-        return "worse"
-    return "tie"
-
-
-def md_table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def mean_std(values):
     return f"{np.mean(values):.3f} ± {np.std(values, ddof=1):.3f}"
 
@@ -516,7 +505,7 @@ def reuters_summary(frame):
             diff, se, n = paired(cell, "seed", "method", "accuracy", method, "none")
             record[f"{method}_minus_none"] = diff
             record[f"{method}_minus_none_se"] = se
-            record[f"{method}_verdict"] = verdict(diff, se)
+            record[f"{method}_verdict"] = verdict(diff, se, words=VERDICTS)
             kmm = cell[cell.method == method]
             record[f"{method}_ess"] = float(kmm.ess.mean())
             record[f"{method}_zero_share"] = float(kmm.zero_share.mean())
@@ -619,7 +608,7 @@ def covariate_summary(frame):
                 )
                 record[f"{name}_minus_unweighted"] = diff
                 record[f"{name}_minus_unweighted_se"] = se
-                record[f"{name}_verdict"] = verdict(diff, se)
+                record[f"{name}_verdict"] = verdict(diff, se, words=VERDICTS)
         diff, se, _ = paired(
             cell, "seed", "weighting", "accuracy", "kmm_fast", "kmm_exact"
         )
@@ -730,7 +719,7 @@ def covariate_tables(summary, diag):
 
 def verdict_counts(values):
     counts = pd.Series(values).value_counts()
-    return " / ".join(f"{counts.get(v, 0)} {v}" for v in ("better", "tie", "worse"))
+    return " / ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
 
 
 def findings(reuters, covariate):

@@ -85,6 +85,7 @@ if str(HERE) not in sys.path:
 
 import _tradaboost_data as data  # noqa: E402
 from _provenance import code_version  # noqa: E402
+from _report import md_table, verdict  # noqa: E402
 
 from sktransfer import TrAdaBoostClassifier  # noqa: E402
 
@@ -286,21 +287,6 @@ def paired_gain(results, method):
             }
         )
     return pd.DataFrame(cells)
-
-
-def verdict(gain, se):
-    """ "win" / "loss" when the mean gain is beyond 2 standard errors, else "tie"."""
-    if gain > 2 * se and gain > 0:
-        return "win"
-    if gain < -2 * se and gain < 0:
-        return "loss"
-    return "tie"
-
-
-def md_table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(x) for x in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def error_table(task_results, gains, methods):
