@@ -33,31 +33,13 @@ import contextlib
 import gc
 import json
 import os
-import resource
 import sys
 import time
 import warnings
 from collections import Counter
 
 import numpy as np
-
-
-def status_mb(key):
-    """A ``/proc/self/status`` size field (``VmRSS``, ``VmHWM``) in MiB."""
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def reset_high_water_mark():
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        return False
-    return True
+from _proc_memory import maxrss_mb, reset_high_water_mark, status_mb
 
 
 def base_parser(description):
@@ -140,9 +122,7 @@ def measure(compute, *, repeats=1, budget=60.0):
         "peak_rss_mb": round(max(peak_before, compute_peak), 1),
         "increment_mb": round(compute_peak - rss_before, 1),
         "hwm_reset": hwm_reset,
-        "ru_maxrss_mb": round(
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
-        ),
+        "ru_maxrss_mb": round(maxrss_mb(), 1),
         "warnings": [
             {"category": c, "message": m, "count": n}
             for (c, m), n in caught_all.items()

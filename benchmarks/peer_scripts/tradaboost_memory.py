@@ -41,36 +41,15 @@ import contextlib
 import gc
 import hashlib
 import json
-import resource
 import sys
 import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
+from _proc_memory import maxrss_mb, reset_high_water_mark, status_mb
 
 WARMUP_ROWS = 500
-
-
-def status_mb(key):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def maxrss_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def reset_high_water_mark():
-    try:
-        with open("/proc/self/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        return False
-    return True
 
 
 def _version(name):
