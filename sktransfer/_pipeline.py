@@ -72,6 +72,19 @@ class _LabeledRowsMetaEstimator(MetaEstimatorMixin, BaseEstimator):
     def _make_estimator(self):
         return LogisticRegression() if self.estimator is None else self.estimator
 
+    def _fit_on_rows(self, estimator, X, y, rows, fit_params):
+        """Fit ``estimator_`` on ``rows`` of ``X`` and ``y``; per-row fit
+        parameters (``sample_weight`` among them) are subset alike."""
+        n_samples = _n_rows(X)
+        fit_params = {
+            key: _subset_rows(value, rows, n_samples)
+            for key, value in fit_params.items()
+        }
+        self.estimator_ = estimator.fit(
+            _safe_indexing(X, rows), _safe_indexing(y, rows), **fit_params
+        )
+        self.n_training_rows_ = rows.shape[0]
+
     @property
     def classes_(self):
         """Class labels of the fitted classifier."""
@@ -274,14 +287,7 @@ class LabeledOnly(_LabeledRowsMetaEstimator):
         )
         if sample_weight is not None:
             fit_params["sample_weight"] = sample_weight
-        fit_params = {
-            key: _subset_rows(value, rows, n_samples)
-            for key, value in fit_params.items()
-        }
-        self.estimator_ = estimator.fit(
-            _safe_indexing(X, rows), _safe_indexing(y, rows), **fit_params
-        )
-        self.n_training_rows_ = rows.shape[0]
+        self._fit_on_rows(estimator, X, y, rows, fit_params)
         for attribute in ("n_features_in_", "feature_names_in_"):
             if hasattr(self.estimator_, attribute):
                 setattr(self, attribute, getattr(self.estimator_, attribute))

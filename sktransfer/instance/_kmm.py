@@ -39,7 +39,7 @@ from scipy import linalg, sparse
 from sklearn.base import _fit_context, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import pairwise_kernels
-from sklearn.utils import _safe_indexing, check_random_state, gen_batches
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import (
     HasMethods,
     Interval,
@@ -68,7 +68,7 @@ from .._kernels import (
     median_bandwidth,
     nystroem_basis,
 )
-from .._pipeline import _label_task, _LabeledRowsMetaEstimator, _subset_rows
+from .._pipeline import _label_task, _LabeledRowsMetaEstimator
 from ..utils import _user_stacklevel
 
 logger = logging.getLogger(__name__)
@@ -910,18 +910,13 @@ class KernelMeanMatching(_LabeledRowsMetaEstimator):
         if sample_weight is not None:
             weights *= np.asarray(sample_weight, dtype=float)
         self.sample_weight_ = weights
-        rows = np.flatnonzero(labeled)
-        fit_params = {
-            key: _subset_rows(value, rows, n_samples)
-            for key, value in fit_params.items()
-        }
-        self.estimator_ = estimator.fit(
-            _safe_indexing(X_original, rows),
-            _safe_indexing(y, rows),
-            sample_weight=weights[rows],
-            **fit_params,
+        self._fit_on_rows(
+            estimator,
+            X_original,
+            y,
+            np.flatnonzero(labeled),
+            {**fit_params, "sample_weight": weights},
         )
-        self.n_training_rows_ = rows.shape[0]
         return self
 
     def _fit_weights(self, X_source, X_target):
