@@ -7,6 +7,7 @@ source, ``< 0`` target). See :func:`stack_domains`.
 
 from ._domain import split_domains, stack_domains
 from ._pipeline import LabeledOnly, TransferPipeline, make_transfer_pipeline
+from .feature import SemiSupervisedTCA, TransferComponentAnalysis
 from .instance import (
     KernelMeanMatching,
     TrAdaBoostClassifier,
@@ -19,7 +20,9 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "LabeledOnly",
     "KernelMeanMatching",
+    "SemiSupervisedTCA",
     "TrAdaBoostClassifier",
+    "TransferComponentAnalysis",
     "TrAdaBoostRegressor",
     "TwoStageTrAdaBoostRegressor",
     "TransferPipeline",

@@ -25,8 +25,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from ._domain import UNLABELED
-from ._pipeline import LabeledOnly
+from ._pipeline import LabeledOnly, make_transfer_pipeline
 from .datasets import load_credit_default, load_mushroom
+from .feature import TransferComponentAnalysis
 from .instance import KernelMeanMatching, TrAdaBoostClassifier
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,12 @@ METHODS = [
         ),
     ),
     Method("KMM", lambda base: KernelMeanMatching(base, random_state=0)),
+    Method(
+        "TCA (30 components)",
+        lambda base: make_transfer_pipeline(
+            TransferComponentAnalysis(30, random_state=0), base
+        ),
+    ),
 ]
 
 

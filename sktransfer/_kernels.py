@@ -97,6 +97,26 @@ def gamma_from_bandwidth(sigma):
     return 1.0 / (2.0 * float(sigma) ** 2)
 
 
+def resolve_gamma(kernel, gamma, X, Y=None, *, random_state=None):
+    """``gamma`` as given, or the median heuristic when it is None and the kernel RBF.
+
+    The width is the median distance between rows of ``X`` and ``Y`` pooled
+    (:func:`median_bandwidth`); other kernels keep ``None`` (sklearn's default).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer._kernels import resolve_gamma
+    >>> resolve_gamma("rbf", None, np.array([[0.0], [1.0], [2.0], [3.0]]))
+    0.2222222222222222
+    >>> resolve_gamma("linear", None, np.zeros((2, 1))) is None
+    True
+    """
+    if gamma is not None or kernel != "rbf":
+        return gamma
+    return gamma_from_bandwidth(median_bandwidth(X, Y, random_state=random_state))
+
+
 def kernel_row_sums(
     X, Y, *, kernel="rbf", gamma=None, block_rows=_BLOCK_ROWS, n_jobs=None, **params
 ):

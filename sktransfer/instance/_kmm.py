@@ -61,12 +61,11 @@ from .._domain import (
     unlabeled_mask,
 )
 from .._kernels import (
-    gamma_from_bandwidth,
     kernel_diagonal,
     kernel_features,
     kernel_row_sums,
-    median_bandwidth,
     nystroem_basis,
+    resolve_gamma,
 )
 from .._pipeline import _label_task, _LabeledRowsMetaEstimator
 from ..utils import _user_stacklevel
@@ -120,14 +119,6 @@ class _KMMSolution:
 
 
 # -- the problem's data ------------------------------------------------------------
-
-
-def _resolve_gamma(kernel, gamma, X_source, X_target, random_state):
-    """The median heuristic for the RBF kernel when gamma is None."""
-    if gamma is not None or kernel != "rbf":
-        return gamma
-    sigma = median_bandwidth(X_source, X_target, random_state=random_state)
-    return gamma_from_bandwidth(sigma)
 
 
 def _sum_bounds(n_source, B, eps):
@@ -553,8 +544,8 @@ def _solve_kmm(X_source, X_target, settings):
     eps, low, high = _sum_bounds(n_source, settings["B"], settings["eps"])
     solver = _choose_solver(settings["solver"], n_source)
     rng = check_random_state(settings["random_state"])
-    gamma = _resolve_gamma(
-        settings["kernel"], settings["gamma"], X_source, X_target, rng
+    gamma = resolve_gamma(
+        settings["kernel"], settings["gamma"], X_source, X_target, random_state=rng
     )
     params = dict(settings["kernel_params"] or {})
     if gamma is not None:
