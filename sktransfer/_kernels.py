@@ -19,8 +19,19 @@ from joblib import Parallel, delayed, effective_n_jobs
 from scipy import sparse
 from sklearn.metrics.pairwise import euclidean_distances, pairwise_kernels
 from sklearn.utils import check_random_state, gen_batches
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
 from threadpoolctl import threadpool_limits
+
+# Positive semi-definite kernels of sklearn.metrics.pairwise: the kernel
+# methods' problems are convex, or their eigenproblems definite, only with them.
+PSD_KERNELS = {"rbf", "laplacian", "linear", "poly", "cosine"}
+# Parameter constraints of the estimators' kernel arguments.
+KERNEL_PARAMETERS = {
+    "kernel": [StrOptions(PSD_KERNELS)],
+    "gamma": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    "kernel_params": [dict, None],
+}
 
 # Rows per block in kernel_row_sums: a block of the kernel matrix is at most
 # _BLOCK_ROWS x _BLOCK_ROWS float64 values (32 MB).

@@ -58,12 +58,15 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._domain import require_domains, resolve_sample_domain, unlabeled_mask
-from .._kernels import kernel_features, nystroem_basis, resolve_gamma
+from .._kernels import (
+    KERNEL_PARAMETERS,
+    kernel_features,
+    nystroem_basis,
+    resolve_gamma,
+)
 
 logger = logging.getLogger(__name__)
 
-# Positive semi-definite kernels of sklearn.metrics.pairwise.
-_KERNELS = {"rbf", "laplacian", "linear", "poly", "cosine"}
 # solver="auto" takes the exact path up to this many rows (both domains).
 _AUTO_EXACT_MAX_ROWS = 5000
 # The exact path holds the n x n kernel (3.2 GB at 20000 rows) and runs
@@ -78,9 +81,7 @@ _EIGENVALUE_RTOL = 1e-10
 
 _TCA_PARAMETERS = {
     "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
-    "kernel": [StrOptions(_KERNELS)],
-    "gamma": [Interval(numbers.Real, 0, None, closed="neither"), None],
-    "kernel_params": [dict, None],
+    **KERNEL_PARAMETERS,
     "mu": [Interval(numbers.Real, 0, None, closed="neither")],
     "solver": [StrOptions({"auto", "exact", "fast"})],
     "n_landmarks": [Interval(numbers.Integral, 1, None, closed="left")],

@@ -61,6 +61,7 @@ from .._domain import (
     unlabeled_mask,
 )
 from .._kernels import (
+    KERNEL_PARAMETERS,
     kernel_diagonal,
     kernel_features,
     kernel_row_sums,
@@ -71,10 +72,6 @@ from .._pipeline import _label_task, _LabeledRowsMetaEstimator
 from ..utils import _user_stacklevel
 
 logger = logging.getLogger(__name__)
-
-# Positive semi-definite kernels of sklearn.metrics.pairwise (KMM's QP is convex
-# only with a PSD kernel).
-_KERNELS = {"rbf", "laplacian", "linear", "poly", "cosine"}
 
 # solver="auto" takes the exact path up to this many source rows.
 _AUTO_EXACT_MAX_SOURCE_ROWS = 1000
@@ -92,9 +89,7 @@ _SMALLEST_STEP = 1e-12
 _STEP_TO_BOUNDARY = 0.99
 
 _KMM_PARAMETERS = {
-    "kernel": [StrOptions(_KERNELS)],
-    "gamma": [Interval(numbers.Real, 0, None, closed="neither"), None],
-    "kernel_params": [dict, None],
+    **KERNEL_PARAMETERS,
     "B": [Interval(numbers.Real, 0, None, closed="neither")],
     "eps": [Interval(numbers.Real, 0, None, closed="left"), None],
     "solver": [StrOptions({"auto", "exact", "fast"})],
