@@ -19,8 +19,8 @@ A row ``x`` is embedded as ``k(x, X) W``, out of sample like any other.
 Semi-supervised TCA (SSTCA, the journal paper) replaces the variance ``K H K``
 by the dependence on labels ``K H K_y H K`` with ``K_y = (1 - gamma) I + gamma Y Y'``
 (``Y`` codes the labels of the labeled rows, zero on the others), and adds a
-locality term ``lambda K Lap K`` to the right side (``Lap`` the Laplacian of the
-rows' k-nearest-neighbour graph).
+locality term ``(lambda / n^2) K Lap K`` to the right side (``Lap`` the
+Laplacian of the rows' k-nearest-neighbour graph).
 
 Two solvers share that problem:
 
@@ -96,7 +96,8 @@ class _Problem:
     """The per-row data of the eigenproblem, whatever the solver.
 
     ``A = K H K_y H K`` with ``K_y = (1 - label_weight) I + label_weight Y Y'``
-    and ``B = mu I + (K e)(K e)' + locality K Lap K``.
+    and ``B = mu I + (K e)(K e)' + locality K Lap K`` (``locality`` here is the
+    user's divided by ``n^2``).
     """
 
     contrast: np.ndarray  # e: 1/n_s on source rows, -1/n_t on target rows
@@ -696,7 +697,7 @@ class SemiSupervisedTCA(_BaseTransferComponents):
     (HSIC) between the embedding and a kernel on labels, while a graph
     Laplacian keeps neighbouring rows close:
 
-        K H K_y H K w = lambda (K (L + locality Lap) K + mu I) w,
+        K H K_y H K w = lambda (K (L + (locality / n^2) Lap) K + mu I) w,
 
     with ``K_y = (1 - label_weight) I + label_weight Y Y'``. ``Y`` codes the
     labels of the labeled rows (one-hot classes; a standardized column for a
@@ -712,7 +713,9 @@ class SemiSupervisedTCA(_BaseTransferComponents):
     label_weight : float in [0, 1], default=0.5
         ``gamma`` of the paper: the share of the label kernel in ``K_y``.
     locality : float, default=0.0
-        ``lambda`` of the paper: weight of the locality term (0: none). It
+        ``lambda`` of the paper: weight of the locality term (0: none),
+        divided by ``n^2`` as in the paper, so that it is on the scale of the
+        discrepancy term whatever the number of rows ``n``. It
         adds an ``n x n`` Cholesky factorization to the exact path.
     n_neighbors : int, default=5
         Neighbours per row in the locality graph.
@@ -742,7 +745,7 @@ class SemiSupervisedTCA(_BaseTransferComponents):
     >>> ys = (Xs[:, 0] > 0).astype(int)
     >>> Xt = rng.normal(0.5, 1.0, size=(80, 5))
     >>> X, y, sample_domain = stack_domains(source=(Xs, ys), target=(Xt, None))
-    >>> sstca = SemiSupervisedTCA(n_components=3, locality=0.1, random_state=0)
+    >>> sstca = SemiSupervisedTCA(n_components=3, locality=10.0, random_state=0)
     >>> sstca.fit_transform(X, y, sample_domain=sample_domain).shape
     (180, 3)
     """
@@ -793,7 +796,7 @@ class SemiSupervisedTCA(_BaseTransferComponents):
             labels=_label_coding(y),
             label_weight=self.label_weight,
             laplacian=laplacian,
-            locality=self.locality,
+            locality=self.locality / X.shape[0] ** 2,
         )
 
     @_fit_context(prefer_skip_nested_validation=True)

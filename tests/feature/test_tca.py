@@ -119,7 +119,7 @@ def test_semi_supervised_agrees_with_a_brute_force_eigensolver():
     y = np.where(sample_domain >= 0, (X[:, 0] > 0).astype(int), -1)
     y[-5:] = 1  # a few labeled target rows take part too
     sstca = SemiSupervisedTCA(
-        n_components=4, gamma=0.2, mu=0.3, label_weight=0.7, locality=0.05
+        n_components=4, gamma=0.2, mu=0.3, label_weight=0.7, locality=500.0
     )
     embedding = sstca.fit_transform(X, y, sample_domain=sample_domain)
     gram = rbf_kernel(X, gamma=0.2)
@@ -131,7 +131,7 @@ def test_semi_supervised_agrees_with_a_brute_force_eigensolver():
         labels=_label_coding(y),
         label_weight=0.7,
         laplacian=_knn_laplacian(X, 5),
-        locality=0.05,
+        locality=500.0 / X.shape[0] ** 2,
     )
     values, vectors = linalg.eig(np.linalg.solve(B, A))
     top = np.argsort(-values.real)[:4]
