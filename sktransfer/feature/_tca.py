@@ -598,6 +598,12 @@ class TransferComponentAnalysis(_BaseTransferComponents):
     unit variance per component: the paper's constraint ``W' K H K W = I``
     up to a factor ``n``.
 
+    The fast path is checked against the exact one: with the default 500
+    landmarks, on 1000 to 10000 rows of a synthetic shift, the largest
+    principal angle between the two embeddings was 0.15-0.18 degrees and the
+    downstream accuracy the same to 0.001; with every row a landmark the two
+    agree to rounding (``benchmarks/results/tca_scale.md``).
+
     References
     ----------
     .. [1] S. J. Pan, I. W. Tsang, J. T. Kwok and Q. Yang, "Domain Adaptation
