@@ -1,0 +1,269 @@
+"""Shared harness of the TCA worker scripts (ours, ADAPT, SKADA), and the data.
+
+Imported by ``ours_tca.py``, ``adapt_tca.py`` and ``skada_tca.py`` from their
+own directory (Python puts a script's directory first on ``sys.path``), and by
+``benchmarks/tca_vs_peers.py`` and ``benchmarks/tca_scale.py``; it uses only
+the standard library and NumPy, so it runs in our development environment and
+in the peers' virtual environments alike. Memory readings come from
+``_proc_memory.py``; ``quiet_stdout`` and ``threadpools`` from
+``_kmm_worker.py``.
+
+Data (:func:`make_problem`), the same for every method: d = 20 Gaussian
+features with standard deviations ``2 * 0.9^j`` (j = 0..19: 2.0 down to 0.27,
+so that the leading kernel components are well separated). The target is the
+source distribution rotated by 30 degrees in the plane of features 0 and 1
+(the label-relevant plane) and shifted by two standard deviations along
+features 2 and 3 (nuisance features). Labels follow the same nonlinear rule in
+both domains, ``y = 1[x_1 - x_0^2 / 4 + 1 > 0]`` (a parabola; covariate
+shift), about 53 % positive. Everything is drawn from ``seed`` and the sizes.
+
+A worker loads a problem file (``.npz`` with ``X_source`` and ``X_target``,
+written by the benchmark) or generates the problem itself (``--generate``, for
+the large runs, so that the process's peak memory includes the data as a
+user's would), builds what the library needs outside the timer (e.g. the
+stacked matrix), then :func:`measure` runs fit + transform once or more,
+timing each run (wall clock and process CPU time, which sums the CPU of all
+threads) and recording memory as ``_kmm_worker.measure`` does:
+
+- ``rss_before_mb``: the process's resident set size (``VmRSS``) after
+  importing the library and loading the data;
+- ``peak_before_mb``: its high-water mark (``VmHWM``) at that point;
+- ``compute_peak_mb``: the high-water mark during the computation (reset first
+  through ``/proc/self/clear_refs`` where allowed: ``hwm_reset``);
+- ``peak_rss_mb``: the process's peak, ``max(peak_before, compute_peak)``;
+- ``increment_mb``: ``compute_peak - rss_before``.
+
+The embeddings of the last run (``source``: the source rows, ``target``: the
+target rows, each in its input order) and, where the method has coefficients
+over the training rows, ``coef_gram = W'W`` (used for the TCA objective) go to
+``--out`` (``.npz``); the JSON line printed on stdout is what
+``benchmarks._peers.last_json`` reads.
+
+``--order-check`` replaces the timing by a check of the row order of the
+training embedding: the worker fits on a shuffled stacking of (at most
+``--order-rows`` of) the source and target rows and compares what the library
+returns with the embedding computed from the definition (the kernel between
+each row and the training rows times the fitted coefficients, in input order);
+see :func:`classify_order`.
+"""
+
+import argparse
+import gc
+import json
+import os
+import sys
+import time
+import warnings
+from collections import Counter
+
+import numpy as np
+from _kmm_worker import quiet_stdout, threadpools
+from _proc_memory import maxrss_mb, reset_high_water_mark, status_mb
+
+__all__ = ["quiet_stdout", "threadpools"]
+
+N_FEATURES = 20
+SCALES = 2.0 * 0.9 ** np.arange(N_FEATURES)
+ROTATION_DEGREES = 30.0
+SHIFT_SDS = 2.0  # target shift of features 2 and 3, in standard deviations
+
+
+def labels(X):
+    """The nonlinear rule shared by both domains."""
+    return (X[:, 1] - 0.25 * X[:, 0] ** 2 + 1 > 0).astype(np.int64)
+
+
+def _target_transform(X):
+    theta = np.deg2rad(ROTATION_DEGREES)
+    rotation = np.array(
+        [[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]]
+    )
+    X[:, :2] = X[:, :2] @ rotation.T
+    X[:, 2:4] += SHIFT_SDS * SCALES[2:4]
+    return X
+
+
+def make_problem(n_source, n_target, seed):
+    """Source rows and labels, target rows and (scoring-only) labels."""
+    rng = np.random.default_rng([seed, n_source, n_target])
+    X_source = rng.standard_normal((n_source, N_FEATURES)) * SCALES
+    X_target = _target_transform(rng.standard_normal((n_target, N_FEATURES)) * SCALES)
+    return X_source, labels(X_source), X_target, labels(X_target)
+
+
+def base_parser(description):
+    """Arguments every worker takes; a worker adds its library's own."""
+    parser = argparse.ArgumentParser(description=description)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", help=".npz with X_source, X_target")
+    source.add_argument(
+        "--generate",
+        nargs=2,
+        type=int,
+        metavar=("N_SOURCE", "N_TARGET"),
+        help="draw the problem in this process (make_problem with --seed)",
+    )
+    parser.add_argument("--out", required=True, help=".npz for the embeddings")
+    parser.add_argument("--gamma", type=float, required=True, help="RBF gamma")
+    parser.add_argument("--n-components", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="timed runs at most (all in this process; the embedding is the last's)",
+    )
+    parser.add_argument(
+        "--repeat-budget",
+        type=float,
+        default=60.0,
+        help="no further run once the runs so far took this many seconds",
+    )
+    parser.add_argument(
+        "--order-check",
+        action="store_true",
+        help="check the row order of the training embedding instead of timing",
+    )
+    parser.add_argument("--order-rows", type=int, default=300)
+    return parser
+
+
+def load_problem(args):
+    """``X_source, X_target`` from ``--data`` or drawn (``--generate``)."""
+    if args.generate:
+        X_source, _, X_target, _ = make_problem(*args.generate, args.seed)
+        return X_source, X_target
+    with np.load(args.data, allow_pickle=False) as f:
+        return (
+            np.ascontiguousarray(f["X_source"], dtype=np.float64),
+            np.ascontiguousarray(f["X_target"], dtype=np.float64),
+        )
+
+
+def shuffled_stack(X_source, X_target, n_rows, seed):
+    """A shuffled stacking of at most ``n_rows`` rows of each domain.
+
+    Returns ``X, is_source`` (rows in the shuffled order).
+    """
+    rng = np.random.default_rng([seed, 99])
+    Xs = X_source[rng.choice(X_source.shape[0], min(n_rows, X_source.shape[0]), False)]
+    Xt = X_target[rng.choice(X_target.shape[0], min(n_rows, X_target.shape[0]), False)]
+    X = np.vstack([Xs, Xt])
+    is_source = np.r_[np.ones(Xs.shape[0], bool), np.zeros(Xt.shape[0], bool)]
+    order = rng.permutation(X.shape[0])
+    return X[order], is_source[order]
+
+
+def classify_order(returned, reference, is_source):
+    """How the rows a library returned relate to the rows in input order.
+
+    ``reference`` is the embedding of every row in input order (from the
+    definition), ``is_source`` marks the source rows. Returns a dict with
+    ``order`` (``"input order"``, ``"source rows first, then target rows"``,
+    ``"source rows only, input order"``, or ``"other"``) and the largest
+    absolute differences against each candidate, relative to ``max |reference|``.
+    """
+    returned = np.asarray(returned, dtype=float)
+    scale = max(float(np.abs(reference).max()), np.finfo(float).tiny)
+    st = np.r_[np.flatnonzero(is_source), np.flatnonzero(~is_source)]
+    candidates = {
+        "input order": reference,
+        "source rows first, then target rows": reference[st],
+        "source rows only, input order": reference[is_source],
+    }
+    diffs = {}
+    for name, rows in candidates.items():
+        if rows.shape == returned.shape:
+            diffs[name] = float(np.abs(rows - returned).max() / scale)
+    matches = [name for name, d in diffs.items() if d < 1e-6]
+    return {
+        "order": matches[0] if matches else "other",
+        "returned_rows": int(returned.shape[0]),
+        "input_rows": int(reference.shape[0]),
+        "already_source_first": bool(np.array_equal(st, np.arange(st.size))),
+        "relative_max_diff": diffs,
+    }
+
+
+def measure(compute, *, repeats=1, budget=60.0):
+    """Run ``compute()`` up to ``repeats`` times; keep the last result.
+
+    ``compute`` returns ``(source_embedding, target_embedding, state, steps)``
+    with ``state`` anything the worker needs afterwards (the fitted model) and
+    ``steps`` a dict of named durations (fit, transform) inside the run.
+    Returns ``(result, record)``.
+    """
+    gc.collect()
+    load1 = os.getloadavg()
+    rss_before = status_mb("VmRSS")
+    peak_before = status_mb("VmHWM")
+    hwm_reset = reset_high_water_mark()
+    seconds, cpu_seconds, steps_all, caught_all = [], [], [], Counter()
+    result = None
+    for _ in range(max(repeats, 1)):
+        result = None  # free the previous run's output before the next
+        gc.collect()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            c0, t0 = time.process_time(), time.perf_counter()
+            result = compute()
+            seconds.append(time.perf_counter() - t0)
+            cpu_seconds.append(time.process_time() - c0)
+        steps_all.append({k: round(v, 4) for k, v in result[3].items()})
+        for w in caught:
+            caught_all[(w.category.__name__, str(w.message)[:400])] += 1
+        if sum(seconds) >= budget:
+            break
+    compute_peak = status_mb("VmHWM")
+    best = int(np.argmin(seconds))
+    record = {
+        "seconds": seconds[best],
+        "cpu_seconds": cpu_seconds[best],
+        "steps": steps_all[best],
+        "seconds_all": [round(s, 4) for s in seconds],
+        "cpu_seconds_all": [round(s, 4) for s in cpu_seconds],
+        "steps_all": steps_all,
+        "rss_before_mb": round(rss_before, 1),
+        "peak_before_mb": round(peak_before, 1),
+        "compute_peak_mb": round(compute_peak, 1),
+        "peak_rss_mb": round(max(peak_before, compute_peak), 1),
+        "increment_mb": round(compute_peak - rss_before, 1),
+        "hwm_reset": hwm_reset,
+        "ru_maxrss_mb": round(maxrss_mb(), 1),
+        "warnings": [
+            {"category": c, "message": m, "count": n}
+            for (c, m), n in caught_all.items()
+        ],
+        "loadavg_at_start": list(load1),
+        "loadavg_at_end": list(os.getloadavg()),
+    }
+    return result, record
+
+
+def finish(args, source, target, record, coef_gram=None, **fields):
+    """Save the embeddings and print the worker's JSON line."""
+    arrays = {
+        "source": np.asarray(source, dtype=np.float64),
+        "target": np.asarray(target, dtype=np.float64),
+    }
+    if coef_gram is not None:
+        arrays["coef_gram"] = np.asarray(coef_gram, dtype=np.float64)
+    np.savez(args.out, **arrays)
+    out = {
+        **fields,
+        **record,
+        "n_source": int(arrays["source"].shape[0]),
+        "n_target": int(arrays["target"].shape[0]),
+        "out_path": str(args.out),
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "threadpools": threadpools(),
+    }
+    print(json.dumps(out))
+
+
+def finish_order_check(checks, **fields):
+    """Print the JSON line of an order check (on the real stdout)."""
+    print(
+        json.dumps({**fields, "order_check": checks}), file=sys.__stdout__, flush=True
+    )

@@ -1,0 +1,204 @@
+"""TCA with ``sktransfer.TransferComponentAnalysis``; prints one JSON line.
+
+Runs in our development environment (``sktransfer`` importable), in a fresh
+process per run so that its peak memory is its own; see ``_tca_worker.py`` for
+the problem, the measurement and the output fields.
+
+Timed (the public API, nothing else inside the timer; ``X`` is the source rows
+stacked over the target rows, built before the timer)::
+
+    model = TransferComponentAnalysis(N_COMPONENTS, kernel="rbf", gamma=GAMMA,
+                                      mu=MU, solver=SOLVER,
+                                      n_landmarks=N_LANDMARKS, n_jobs=N_JOBS,
+                                      random_state=SEED)
+    model.fit(X, sample_domain=sample_domain)   # >= 0 source, < 0 target
+    Z = model.transform(X)                       # every row, input order
+
+i.e. fit, then a separate transform of all rows (``fit_transform`` would
+return the same embedding without the second pass over the kernel).
+
+``--profile-steps`` wraps, in this process only, a few functions of
+``sktransfer.feature._tca`` (kernel values, Nystroem basis, the solvers, the
+eigensolver, the standardization) with timers, so that ``steps`` in the JSON
+says where the time goes; it adds a few Python calls per fit.
+
+Usage::
+
+    python ours_tca.py --data PROBLEM.npz --out Z.npz --gamma 0.011 \
+        --solver exact [--n-jobs 2]
+    python ours_tca.py --generate 500000 500000 --out Z.npz --gamma 0.011 \
+        --solver fast --profile-steps
+"""
+
+import functools
+import hashlib
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from _tca_worker import (
+    base_parser,
+    classify_order,
+    finish,
+    finish_order_check,
+    load_problem,
+    measure,
+    quiet_stdout,
+    shuffled_stack,
+)
+
+PROFILED = (
+    "pairwise_kernels",
+    "kernel_features",
+    "nystroem_basis",
+    "_top_eigenpairs",
+    "_solve_exact",
+    "_solve_fast",
+    "_standardized",
+    "validate_data",
+)
+
+
+def profile_steps(module, durations, phase):
+    """Wrap ``module``'s functions in ``PROFILED`` with timers (this process)."""
+
+    def wrap(name, function):
+        @functools.wraps(function)
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                durations[f"{phase[0]}:{name}"] += time.perf_counter() - t0
+
+        return timed
+
+    for name in PROFILED:
+        if hasattr(module, name):
+            setattr(module, name, wrap(name, getattr(module, name)))
+
+
+def main(argv=None):
+    parser = base_parser(__doc__.splitlines()[0])
+    parser.add_argument("--solver", choices=["exact", "fast", "auto"], default="exact")
+    parser.add_argument("--mu", type=float, default=0.1)
+    parser.add_argument("--n-landmarks", type=int, default=500)
+    parser.add_argument(
+        "--n-jobs", type=int, default=None, help="n_jobs (default: None, one job)"
+    )
+    parser.add_argument("--profile-steps", action="store_true")
+    args = parser.parse_args(argv)
+
+    with quiet_stdout():
+        import sktransfer
+        from sktransfer import TransferComponentAnalysis
+        from sktransfer.feature import _tca
+
+        X_source, X_target = load_problem(args)
+        n_source = X_source.shape[0]
+
+        def make_model():
+            return TransferComponentAnalysis(
+                args.n_components,
+                kernel="rbf",
+                gamma=args.gamma,
+                mu=args.mu,
+                solver=args.solver,
+                n_landmarks=args.n_landmarks,
+                n_jobs=args.n_jobs,
+                random_state=args.seed,
+            )
+
+        if args.order_check:
+            from sklearn.metrics.pairwise import rbf_kernel
+
+            X, is_source = shuffled_stack(
+                X_source, X_target, args.order_rows, args.seed
+            )
+            sample_domain = np.where(is_source, 1, -1)
+            model = make_model()
+            returned = model.fit_transform(X, sample_domain=sample_domain)
+            reference = (
+                rbf_kernel(X, model.landmarks_, gamma=args.gamma) @ model.coefficients_
+                - model.mean_
+            )
+            finish_order_check(
+                {
+                    "fit_transform(X_shuffled, sample_domain=...)": classify_order(
+                        returned, reference, is_source
+                    ),
+                    "transform(X_shuffled)": classify_order(
+                        model.transform(X), reference, is_source
+                    ),
+                },
+                library="sktransfer",
+                solver=args.solver,
+            )
+            return
+
+        X = np.vstack([X_source, X_target])
+        sample_domain = np.r_[
+            np.ones(n_source, np.int64), -np.ones(X_target.shape[0], np.int64)
+        ]
+        del X_source, X_target
+        durations, phase = defaultdict(float), ["fit"]
+        if args.profile_steps:
+            profile_steps(_tca, durations, phase)
+
+        def compute():
+            durations.clear()
+            phase[0] = "fit"
+            t0 = time.perf_counter()
+            model = make_model().fit(X, sample_domain=sample_domain)
+            t1 = time.perf_counter()
+            phase[0] = "transform"
+            Z = model.transform(X)
+            t2 = time.perf_counter()
+            steps = {"fit": t1 - t0, "transform": t2 - t1, **durations}
+            return Z[:n_source], Z[n_source:], model, steps
+
+        (Z_source, Z_target, model, _), record = measure(
+            compute, repeats=args.repeats, budget=args.repeat_budget
+        )
+        coef_gram = None
+        if model.solver_ == "exact":  # coefficients over the training rows
+            coef_gram = model.coefficients_.T @ model.coefficients_
+
+    source = Path(sktransfer.__file__).parent / "feature" / "_tca.py"
+    finish(
+        args,
+        Z_source,
+        Z_target,
+        record,
+        coef_gram=coef_gram,
+        library="sktransfer",
+        versions={
+            "sktransfer": sktransfer.__version__,
+            "_tca.py sha1": hashlib.sha1(source.read_bytes()).hexdigest(),
+            "sktransfer_path": str(Path(sktransfer.__file__).parent),
+            "scikit-learn": sys.modules["sklearn"].__version__,
+            "scipy": sys.modules["scipy"].__version__,
+        },
+        params={
+            "n_components": args.n_components,
+            "kernel": "rbf",
+            "gamma": args.gamma,
+            "mu": args.mu,
+            "solver": args.solver,
+            "n_landmarks": args.n_landmarks,
+            "n_jobs": args.n_jobs,
+            "random_state": args.seed,
+        },
+        fitted={
+            "solver_": model.solver_,
+            "n_landmarks_": int(model.n_landmarks_),
+            "rank_": model.rank_,
+            "eigenvalues_": [float(v) for v in model.eigenvalues_],
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
