@@ -110,6 +110,11 @@ def peer_info(name):
     return json.loads(marker.read_text())
 
 
+def peer_infos():
+    """``{name: peer_info(name) or {}}`` for every peer, for a run's metadata."""
+    return {name: peer_info(name) or {} for name in PEERS}
+
+
 def _installed_versions(python, distributions):
     code = (
         "import json, sys\n"

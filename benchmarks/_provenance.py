@@ -2,11 +2,15 @@
 
 import hashlib
 import inspect
+import os
 import platform
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+PROJECT_ROOT = HERE.parent
 
 
 def cpu_model():
@@ -19,6 +23,64 @@ def cpu_model():
     except OSError:
         pass
     return platform.processor()
+
+
+def machine_info():
+    """Cores, CPU model, RAM (GiB) and operating system of this machine."""
+    return {
+        "cores": os.cpu_count(),
+        "cpu": cpu_model(),
+        "memory_gib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30,
+        "system": f"{platform.system()} {platform.release()}",
+    }
+
+
+def sha1_file(path):
+    """The SHA-1 hex digest of a file's bytes."""
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+
+
+def git(*cmd):
+    """Output of ``git *cmd`` run in the project root ("" when git fails)."""
+    try:
+        return subprocess.run(
+            ["git", *cmd], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def package_fields(**files):
+    """The measured code: ``git_head``, the SHA-1 of each named file of the
+    imported ``sktransfer`` package (``key=path`` relative to the package) and
+    ``source_modified`` (``sktransfer/`` differs from HEAD)."""
+    import sktransfer
+
+    package = Path(sktransfer.__file__).parent
+    return {
+        "git_head": git("rev-parse", "HEAD"),
+        **{key: sha1_file(package / path) for key, path in files.items()},
+        "source_modified": bool(git("status", "--porcelain", "--", "sktransfer")),
+    }
+
+
+def snapshot_package(tmp):
+    """Copy ``sktransfer/`` to ``tmp/src`` and import it from there.
+
+    The package is installed in development mode and may be edited while the
+    benchmark runs (the worker processes import it afresh); every worker of
+    ours and this process use the copy, so all rows measure the same code.
+    """
+    root = Path(tmp) / "src"
+    shutil.copytree(
+        PROJECT_ROOT / "sktransfer",
+        root / "sktransfer",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    if "sktransfer" in sys.modules:
+        raise RuntimeError("sktransfer was imported before the snapshot")
+    sys.path.insert(0, str(root))
+    return str(root)
 
 
 def code_version(obj):

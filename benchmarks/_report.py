@@ -1,5 +1,7 @@
 """Report helpers shared by the benchmark scripts: markdown tables, paired verdicts."""
 
+import shlex
+
 
 def md_table(header, rows):
     """A markdown table from a header and rows of printable cells."""
@@ -16,3 +18,41 @@ def verdict(gain, se, words=("win", "tie", "loss")):
     if gain < -2 * se and gain < 0:
         return words[2]
     return words[1]
+
+
+def fmt_time(seconds):
+    """Seconds with 3 decimals below 10 s, 1 above; "–" for None."""
+    if seconds is None:
+        return "–"
+    return f"{seconds:.3f}" if seconds < 10 else f"{seconds:.1f}"
+
+
+def fmt_load(load):
+    """Load averages as "a / b / c"; "–" when there are none."""
+    return "–" if not load else " / ".join(f"{x:.2f}" for x in load)
+
+
+def command_line(meta):
+    """The report's "- command: ..." line from ``meta["argv"]``."""
+    return f"- command: `{' '.join(shlex.quote(a) for a in meta['argv'])}`"
+
+
+def machine_line(meta):
+    """The report's "- machine: ..." line from ``meta["machine"]``."""
+    m = meta["machine"]
+    return (
+        f"- machine: {m['cores']} cores ({m['cpu']}), "
+        f"{m['memory_gib']:.0f} GiB RAM, {m['system']}"
+    )
+
+
+def warning_lines(rows):
+    """One line per warning recorded in the rows ("- none" without any)."""
+    lines = []
+    for r in rows:
+        for w in r.get("warnings") or []:
+            lines.append(
+                f"- n_s = {r['n_source']}, {r['method']}: {w['category']} ×"
+                f"{w['count']}: {w['message'][:300]}"
+            )
+    return lines or ["- none"]

@@ -100,14 +100,11 @@ Smoke test::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import math
 import os
 import platform
-import shlex
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -123,12 +120,23 @@ for _path in (HERE, PROJECT_ROOT):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+import _run  # noqa: E402
 from _peers import (  # noqa: E402
     ensure_peer_venv,
-    peer_info,
+    peer_infos,
     run_json_script,
 )
-from _provenance import cpu_model  # noqa: E402
+from _provenance import (  # noqa: E402
+    machine_info,
+    package_fields,
+    snapshot_package,
+)
+from _report import (  # noqa: E402
+    command_line,
+    fmt_time,
+    machine_line,
+    warning_lines,
+)
 
 logger = logging.getLogger("kmm_vs_peers")
 
@@ -578,12 +586,6 @@ def fmt(value, spec=".3f"):
     return format(value, spec)
 
 
-def fmt_time(seconds):
-    if seconds is None:
-        return "–"
-    return f"{seconds:.3f}" if seconds < 10 else f"{seconds:.1f}"
-
-
 def fmt_viol(row):
     parts = []
     if row.get("viol_upper"):
@@ -723,17 +725,6 @@ def goals(rows):
     return out
 
 
-def warning_lines(rows):
-    lines = []
-    for r in rows:
-        for w in r.get("warnings") or []:
-            lines.append(
-                f"- n_s = {r['n_source']}, {r['method']}: {w['category']} ×"
-                f"{w['count']}: {w['message'][:300]}"
-            )
-    return lines or ["- none"]
-
-
 def solver_lines(rows):
     lines = []
     for r in rows:
@@ -843,11 +834,10 @@ def write_markdown(path, rows, meta):
     lines = [
         "# Kernel mean matching: sktransfer vs ADAPT 0.4.5 vs SKADA 0.6.0",
         "",
-        f"- command: `{' '.join(shlex.quote(a) for a in m['argv'])}`",
+        command_line(m),
         f"- started {m['started']}, finished {m.get('finished', '?')} "
         f"({m.get('seconds', 0) / 60:.1f} min)",
-        f"- machine: {m['machine']['cores']} cores ({m['machine']['cpu']}), "
-        f"{m['machine']['memory_gib']:.0f} GiB RAM, {m['machine']['system']}",
+        machine_line(m),
         f"- 1-minute load average: {m['load_start']:.2f} at start, "
         f"{m.get('load_end', math.nan):.2f} at end, "
         f"max {max(loads, default=math.nan):.2f} at the starts of the runs "
@@ -963,53 +953,17 @@ def write_markdown(path, rows, meta):
 # ---------------------------------------------------------------------- main ---
 
 
-def git(*cmd):
-    try:
-        return subprocess.run(
-            ["git", *cmd], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return ""
-
-
-def snapshot_package(tmp):
-    """Copy ``sktransfer/`` to ``tmp/src`` and import it from there.
-
-    The package is installed in development mode and may be edited while the
-    benchmark runs (the worker processes import it afresh); every worker of
-    ours and this process use the copy, so all rows measure the same code.
-    """
-    root = Path(tmp) / "src"
-    shutil.copytree(
-        PROJECT_ROOT / "sktransfer",
-        root / "sktransfer",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-    )
-    if "sktransfer" in sys.modules:
-        raise RuntimeError("sktransfer was imported before the snapshot")
-    sys.path.insert(0, str(root))
-    return str(root)
-
-
 def run_meta(args):
     import cvxpy
     import sklearn
 
     import sktransfer
 
-    package = Path(sktransfer.__file__).parent
     return {
         "argv": args.argv,
         "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "load_start": os.getloadavg()[0],
-        "git_head": git("rev-parse", "HEAD"),
-        "source_sha1": hashlib.sha1(
-            (package / "instance" / "_kmm.py").read_bytes()
-        ).hexdigest(),
-        "kernels_sha1": hashlib.sha1(
-            (package / "_kernels.py").read_bytes()
-        ).hexdigest(),
-        "source_modified": bool(git("status", "--porcelain", "--", "sktransfer")),
+        **package_fields(source_sha1="instance/_kmm.py", kernels_sha1="_kernels.py"),
         "versions": {
             "sktransfer": sktransfer.__version__,
             "scikit-learn": sklearn.__version__,
@@ -1017,16 +971,8 @@ def run_meta(args):
             "cvxpy": cvxpy.__version__,
             "python": platform.python_version(),
         },
-        "machine": {
-            "cores": os.cpu_count(),
-            "cpu": cpu_model(),
-            "memory_gib": os.sysconf("SC_PAGE_SIZE")
-            * os.sysconf("SC_PHYS_PAGES")
-            / 2**30,
-            "system": f"{platform.system()} {platform.release()}",
-        },
-        "adapt": peer_info("adapt") or {},
-        "skada": peer_info("skada") or {},
+        "machine": machine_info(),
+        **peer_infos(),
         "settings": {
             k: getattr(args, k)
             for k in (
@@ -1053,16 +999,6 @@ def run_meta(args):
             )
         },
     }
-
-
-def parse_max_n(items):
-    out = {}
-    for item in items:
-        name, _, value = item.partition("=")
-        if name not in METHODS or not value:
-            raise argparse.ArgumentTypeError(f"expected METHOD=N, got {item!r}")
-        out[name] = None if value.lower() == "none" else int(value)
-    return out
 
 
 def parse_args(argv):
@@ -1128,28 +1064,18 @@ def parse_args(argv):
     parser.add_argument("--report-only", action="store_true")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
-    args.max_n = parse_max_n(args.max_n)
-    args.argv = [
-        "python",
-        os.path.relpath(__file__, Path.cwd()),
-        *(argv if argv is not None else sys.argv[1:]),
-    ]
+    args.max_n = _run.parse_max_n(args.max_n, METHODS)
+    args.argv = _run.script_argv(__file__, argv)
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(message)s",
-        datefmt="%H:%M:%S",
-    )
+    _run.setup_logging(args.verbose)
     out_dir = Path(args.out_dir)
-    json_path, md_path = out_dir / f"{args.name}.json", out_dir / f"{args.name}.md"
+    json_path, md_path = _run.result_paths(args)
     if args.report_only:
-        saved = json.loads(json_path.read_text())
-        write_markdown(md_path, saved["rows"], saved["meta"])
-        logger.info("rewrote %s from %s", md_path, json_path)
+        _run.rewrite_report(json_path, md_path, write_markdown, logger)
         return 0
 
     from threadpoolctl import threadpool_limits
@@ -1171,9 +1097,7 @@ def main(argv=None):
         meta = run_meta(args)
 
         def save():
-            json_path.write_text(
-                json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n"
-            )
+            _run.save_results(json_path, meta, rows)
 
         X_test, y_test = make_test(args.n_test, args.seed)
         stopped = {}
@@ -1189,12 +1113,9 @@ def main(argv=None):
                 args, "large", n, n_t, ["ours_fast"], X_test, y_test, tmp, stopped
             )
             save()
-    meta["seconds"] = time.perf_counter() - t0
-    meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %z")
+    _run.finish_meta(meta, t0)
     meta["load_end"] = os.getloadavg()[0]
-    save()
-    write_markdown(md_path, rows, meta)
-    logger.info("wrote %s and %s (%.1f min)", json_path, md_path, meta["seconds"] / 60)
+    _run.write_results(json_path, md_path, meta, rows, write_markdown, logger)
     return 0
 
 

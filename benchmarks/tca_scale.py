@@ -66,12 +66,9 @@ Smoke test::
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import logging
 import os
 import platform
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -88,15 +85,24 @@ for _path in (HERE, PROJECT_ROOT, SCRIPTS):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+import _run  # noqa: E402
 from _peers import run_json_script  # noqa: E402
-from _provenance import cpu_model  # noqa: E402
-from _report import md_table  # noqa: E402
-from _tca_worker import make_problem  # noqa: E402
-from kmm_vs_peers import git, snapshot_package, thread_env  # noqa: E402
-from tca_vs_peers import (  # noqa: E402
-    fmt,
+from _provenance import (  # noqa: E402
+    machine_info,
+    package_fields,
+    snapshot_package,
+)
+from _report import (  # noqa: E402
+    command_line,
     fmt_load,
     fmt_time,
+    machine_line,
+    md_table,
+)
+from _tca_worker import make_problem  # noqa: E402
+from kmm_vs_peers import thread_env  # noqa: E402
+from tca_vs_peers import (  # noqa: E402
+    fmt,
     wait_for_quiet,
     watched,
 )
@@ -561,11 +567,10 @@ def write_markdown(path, rows, meta):
     lines = [
         "# Transfer component analysis at scale: fast against exact, a million rows",
         "",
-        f"- command: `{' '.join(shlex.quote(a) for a in m['argv'])}`",
+        command_line(m),
         f"- started {m['started']}, finished {m.get('finished', '?')} "
         f"({m.get('seconds', 0) / 60:.1f} min in total)",
-        f"- machine: {m['machine']['cores']} cores ({m['machine']['cpu']}), "
-        f"{m['machine']['memory_gib']:.0f} GiB RAM, {m['machine']['system']}",
+        machine_line(m),
         f"- load averages (1, 5, 15 min): {fmt_load(m['loadavg_start'])} at start, "
         f"{fmt_load(m.get('loadavg_end'))} at end; per timed step in the tables: "
         "the 1-minute load, the cores other processes kept busy in the second "
@@ -626,16 +631,11 @@ def run_meta(args):
 
     import sktransfer
 
-    package = Path(sktransfer.__file__).parent
     return {
         "argv": args.argv,
         "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "loadavg_start": list(os.getloadavg()),
-        "git_head": git("rev-parse", "HEAD"),
-        "source_sha1": hashlib.sha1(
-            (package / "feature" / "_tca.py").read_bytes()
-        ).hexdigest(),
-        "source_modified": bool(git("status", "--porcelain", "--", "sktransfer")),
+        **package_fields(source_sha1="feature/_tca.py"),
         "versions": {
             "sktransfer": sktransfer.__version__,
             "scikit-learn": sklearn.__version__,
@@ -643,14 +643,7 @@ def run_meta(args):
             "numpy": np.__version__,
             "python": platform.python_version(),
         },
-        "machine": {
-            "cores": os.cpu_count(),
-            "cpu": cpu_model(),
-            "memory_gib": os.sysconf("SC_PAGE_SIZE")
-            * os.sysconf("SC_PHYS_PAGES")
-            / 2**30,
-            "system": f"{platform.system()} {platform.release()}",
-        },
+        "machine": machine_info(),
         "settings": {
             k: getattr(args, k)
             for k in (
@@ -710,25 +703,17 @@ def parse_args(argv):
     parser.add_argument("--note", default="")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)
-    args.argv = [
-        "python",
-        os.path.relpath(__file__, Path.cwd()),
-        *(argv if argv is not None else sys.argv[1:]),
-    ]
+    args.argv = _run.script_argv(__file__, argv)
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S"
-    )
+    _run.setup_logging()
     out_dir = Path(args.out_dir)
-    json_path, md_path = out_dir / f"{args.name}.json", out_dir / f"{args.name}.md"
+    json_path, md_path = _run.result_paths(args)
     if args.report_only:
-        saved = json.loads(json_path.read_text())
-        write_markdown(md_path, saved["rows"], saved["meta"])
-        logger.info("rewrote %s from %s", md_path, json_path)
+        _run.rewrite_report(json_path, md_path, write_markdown, logger)
         return 0
 
     from threadpoolctl import threadpool_limits
@@ -745,9 +730,7 @@ def main(argv=None):
         meta = run_meta(args)
 
         def save():
-            json_path.write_text(
-                json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n"
-            )
+            _run.save_results(json_path, meta, rows)
 
         for n in args.sizes:
             rows += agreement(args, n)
@@ -755,12 +738,9 @@ def main(argv=None):
         for n in args.large_sizes:
             rows.append(large(args, n, tmp))
             save()
-    meta["seconds"] = time.perf_counter() - t0
-    meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %z")
+    _run.finish_meta(meta, t0)
     meta["loadavg_end"] = list(os.getloadavg())
-    save()
-    write_markdown(md_path, rows, meta)
-    logger.info("wrote %s and %s (%.1f min)", json_path, md_path, meta["seconds"] / 60)
+    _run.write_results(json_path, md_path, meta, rows, write_markdown, logger)
     return 0
 
 

@@ -108,13 +108,11 @@ Smoke test::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import math
 import os
 import platform
-import shlex
 import subprocess
 import sys
 import tempfile
@@ -131,11 +129,23 @@ for _path in (HERE, PROJECT_ROOT, SCRIPTS):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-from _peers import ensure_peer_venv, peer_info, run_json_script  # noqa: E402
-from _provenance import cpu_model  # noqa: E402
-from _report import md_table  # noqa: E402
+import _run  # noqa: E402
+from _peers import ensure_peer_venv, peer_infos, run_json_script  # noqa: E402
+from _provenance import (  # noqa: E402
+    machine_info,
+    package_fields,
+    snapshot_package,
+)
+from _report import (  # noqa: E402
+    command_line,
+    fmt_load,
+    fmt_time,
+    machine_line,
+    md_table,
+    warning_lines,
+)
 from _tca_worker import make_problem  # noqa: E402
-from kmm_vs_peers import git, snapshot_package, thread_env  # noqa: E402
+from kmm_vs_peers import thread_env  # noqa: E402
 
 logger = logging.getLogger("tca_vs_peers")
 
@@ -569,12 +579,6 @@ def fmt(value, spec=".3f"):
     return format(value, spec)
 
 
-def fmt_time(seconds):
-    if seconds is None:
-        return "–"
-    return f"{seconds:.3f}" if seconds < 10 else f"{seconds:.1f}"
-
-
 def fmt_steps(row):
     steps = row.get("steps") or {}
     if row["library"] == "ours":
@@ -752,17 +756,6 @@ def eigensolver_lines(check):
     ]
 
 
-def warning_lines(rows):
-    lines = []
-    for r in rows:
-        for w in r.get("warnings") or []:
-            lines.append(
-                f"- n_s = {r['n_source']}, {r['method']}: {w['category']} ×"
-                f"{w['count']}: {w['message'][:300]}"
-            )
-    return lines or ["- none"]
-
-
 PEER_NOTES = """\
 ## What the peers do (read in their installed source)
 
@@ -822,11 +815,10 @@ def write_markdown(path, rows, meta):
     lines = [
         "# Transfer component analysis: sktransfer vs ADAPT 0.4.5 vs SKADA 0.6.0",
         "",
-        f"- command: `{' '.join(shlex.quote(a) for a in m['argv'])}`",
+        command_line(m),
         f"- started {m['started']}, finished {m.get('finished', '?')} "
         f"({m.get('seconds', 0) / 60:.1f} min in total)",
-        f"- machine: {m['machine']['cores']} cores ({m['machine']['cpu']}), "
-        f"{m['machine']['memory_gib']:.0f} GiB RAM, {m['machine']['system']}",
+        machine_line(m),
         f"- load averages (1, 5, 15 min): {fmt_load(m['loadavg_start'])} at start, "
         f"{fmt_load(m.get('loadavg_end'))} at end; at the starts of the runs the "
         f"1-minute load was at most {max(loads, default=math.nan):.2f} (a run of "
@@ -938,10 +930,6 @@ def write_markdown(path, rows, meta):
     Path(path).write_text("\n".join(lines) + "\n")
 
 
-def fmt_load(load):
-    return "–" if not load else " / ".join(f"{x:.2f}" for x in load)
-
-
 # --------------------------------------------------------------------- main ---
 
 
@@ -951,19 +939,11 @@ def run_meta(args):
 
     import sktransfer
 
-    package = Path(sktransfer.__file__).parent
     return {
         "argv": args.argv,
         "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "loadavg_start": list(os.getloadavg()),
-        "git_head": git("rev-parse", "HEAD"),
-        "source_sha1": hashlib.sha1(
-            (package / "feature" / "_tca.py").read_bytes()
-        ).hexdigest(),
-        "kernels_sha1": hashlib.sha1(
-            (package / "_kernels.py").read_bytes()
-        ).hexdigest(),
-        "source_modified": bool(git("status", "--porcelain", "--", "sktransfer")),
+        **package_fields(source_sha1="feature/_tca.py", kernels_sha1="_kernels.py"),
         "versions": {
             "sktransfer": sktransfer.__version__,
             "scikit-learn": sklearn.__version__,
@@ -971,16 +951,8 @@ def run_meta(args):
             "numpy": np.__version__,
             "python": platform.python_version(),
         },
-        "machine": {
-            "cores": os.cpu_count(),
-            "cpu": cpu_model(),
-            "memory_gib": os.sysconf("SC_PAGE_SIZE")
-            * os.sysconf("SC_PHYS_PAGES")
-            / 2**30,
-            "system": f"{platform.system()} {platform.release()}",
-        },
-        "adapt": peer_info("adapt") or {},
-        "skada": peer_info("skada") or {},
+        "machine": machine_info(),
+        **peer_infos(),
         "settings": {
             k: getattr(args, k)
             for k in (
@@ -1006,16 +978,6 @@ def run_meta(args):
             )
         },
     }
-
-
-def parse_max_n(items):
-    out = {}
-    for item in items:
-        name, _, value = item.partition("=")
-        if name not in METHODS or not value:
-            raise argparse.ArgumentTypeError(f"expected METHOD=N, got {item!r}")
-        out[name] = None if value.lower() == "none" else int(value)
-    return out
 
 
 def parse_args(argv):
@@ -1053,26 +1015,18 @@ def parse_args(argv):
     parser.add_argument("--note", default="")
     parser.add_argument("--report-only", action="store_true")
     args = parser.parse_args(argv)
-    args.max_n = parse_max_n(args.max_n)
-    args.argv = [
-        "python",
-        os.path.relpath(__file__, Path.cwd()),
-        *(argv if argv is not None else sys.argv[1:]),
-    ]
+    args.max_n = _run.parse_max_n(args.max_n, METHODS)
+    args.argv = _run.script_argv(__file__, argv)
     return args
 
 
 def main(argv=None):
     args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S"
-    )
+    _run.setup_logging()
     out_dir = Path(args.out_dir)
-    json_path, md_path = out_dir / f"{args.name}.json", out_dir / f"{args.name}.md"
+    json_path, md_path = _run.result_paths(args)
     if args.report_only:
-        saved = json.loads(json_path.read_text())
-        write_markdown(md_path, saved["rows"], saved["meta"])
-        logger.info("rewrote %s from %s", md_path, json_path)
+        _run.rewrite_report(json_path, md_path, write_markdown, logger)
         return 0
 
     from threadpoolctl import threadpool_limits
@@ -1092,9 +1046,7 @@ def main(argv=None):
         meta = run_meta(args)
 
         def save():
-            json_path.write_text(
-                json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n"
-            )
+            _run.save_results(json_path, meta, rows)
 
         meta["order_check"] = order_checks(args, tmp)
         meta["eigensolver_check"] = eigensolver_check(args, min(args.sizes))
@@ -1103,12 +1055,9 @@ def main(argv=None):
         for n in args.sizes:
             rows += run_size(args, n, tmp, stopped)
             save()
-    meta["seconds"] = time.perf_counter() - t0
-    meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %z")
+    _run.finish_meta(meta, t0)
     meta["loadavg_end"] = list(os.getloadavg())
-    save()
-    write_markdown(md_path, rows, meta)
-    logger.info("wrote %s and %s (%.1f min)", json_path, md_path, meta["seconds"] / 60)
+    _run.write_results(json_path, md_path, meta, rows, write_markdown, logger)
     return 0
 
 

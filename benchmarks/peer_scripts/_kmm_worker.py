@@ -3,7 +3,8 @@
 Imported by ``ours_kmm.py``, ``adapt_kmm.py`` and ``skada_kmm.py`` from their
 own directory (Python puts a script's directory first on ``sys.path``), so it
 uses only the standard library and NumPy: it runs in our development
-environment and in the peers' virtual environments alike.
+environment and in the peers' virtual environments alike. ``_tca_worker.py``
+builds on it (:func:`timed_runs`, :func:`runtime_fields` and the arguments).
 
 A worker loads a problem file (``.npz`` with ``X_source`` and ``X_target``,
 written by ``benchmarks/kmm_vs_peers.py``), builds whatever the library needs
@@ -51,11 +52,17 @@ def base_parser(description):
     parser.add_argument("--B", type=float, default=1000.0)
     parser.add_argument("--eps", type=float, required=True)
     parser.add_argument("--seed", type=int, default=0)
+    add_repeat_arguments(parser, "the weights are the last's")
+    return parser
+
+
+def add_repeat_arguments(parser, kept):
+    """``--repeats`` and ``--repeat-budget`` (``kept``: which run's output is kept)."""
     parser.add_argument(
         "--repeats",
         type=int,
         default=1,
-        help="timed runs at most (all in this process; the weights are the last's)",
+        help=f"timed runs at most (all in this process; {kept})",
     )
     parser.add_argument(
         "--repeat-budget",
@@ -63,10 +70,10 @@ def base_parser(description):
         default=60.0,
         help="no further run once the runs so far took this many seconds",
     )
-    return parser
 
 
 def load_problem(path):
+    """``X_source, X_target`` (float64, C-contiguous) from an ``.npz``."""
     with np.load(path, allow_pickle=False) as f:
         return (
             np.ascontiguousarray(f["X_source"], dtype=np.float64),
@@ -85,37 +92,40 @@ def threadpools():
     ]
 
 
-def measure(compute, *, repeats=1, budget=60.0):
-    """Run ``compute()`` (returns the weights) up to ``repeats`` times.
+def timed_runs(compute, *, repeats=1, budget=60.0, each=None, last=None):
+    """Run ``compute()`` up to ``repeats`` times (while the runs so far took
+    less than ``budget`` seconds), timing each run and recording memory.
 
-    Returns ``(weights, record)`` with the last run's weights and the timing,
-    memory and warning fields described in the module docstring.
+    ``each(result)`` is called after every run; ``last(result)`` converts the
+    last run's result once the computation's peak memory has been read.
+    Returns ``(result, seconds, cpu_seconds, loadavg_at_start, fields)`` with
+    ``fields`` the memory and warning fields of the module docstring.
     """
     gc.collect()
-    load1 = os.getloadavg()[0]
+    load = os.getloadavg()
     rss_before = status_mb("VmRSS")
     peak_before = status_mb("VmHWM")
     hwm_reset = reset_high_water_mark()
-    seconds, cpu_seconds, caught_all, weights = [], [], Counter(), None
+    seconds, cpu_seconds, caught_all, result = [], [], Counter(), None
     for _ in range(max(repeats, 1)):
-        weights = None  # free the previous run's output before the next
+        result = None  # free the previous run's output before the next
         gc.collect()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             c0, t0 = time.process_time(), time.perf_counter()
-            weights = compute()
+            result = compute()
             seconds.append(time.perf_counter() - t0)
             cpu_seconds.append(time.process_time() - c0)
+        if each is not None:
+            each(result)
         for w in caught:
             caught_all[(w.category.__name__, str(w.message)[:400])] += 1
         if sum(seconds) >= budget:
             break
     compute_peak = status_mb("VmHWM")
-    weights = np.asarray(weights, dtype=np.float64).ravel()
-    record = {
-        "seconds": min(seconds),
-        "seconds_all": [round(s, 4) for s in seconds],
-        "cpu_seconds_all": [round(s, 4) for s in cpu_seconds],
+    if last is not None:
+        result = last(result)
+    fields = {
         "rss_before_mb": round(rss_before, 1),
         "peak_before_mb": round(peak_before, 1),
         "compute_peak_mb": round(compute_peak, 1),
@@ -127,7 +137,28 @@ def measure(compute, *, repeats=1, budget=60.0):
             {"category": c, "message": m, "count": n}
             for (c, m), n in caught_all.items()
         ],
-        "load1_at_start": load1,
+    }
+    return result, seconds, cpu_seconds, load, fields
+
+
+def measure(compute, *, repeats=1, budget=60.0):
+    """Run ``compute()`` (returns the weights) up to ``repeats`` times.
+
+    Returns ``(weights, record)`` with the last run's weights and the timing,
+    memory and warning fields described in the module docstring.
+    """
+    weights, seconds, cpu_seconds, load, fields = timed_runs(
+        compute,
+        repeats=repeats,
+        budget=budget,
+        last=lambda w: np.asarray(w, dtype=np.float64).ravel(),
+    )
+    record = {
+        "seconds": min(seconds),
+        "seconds_all": [round(s, 4) for s in seconds],
+        "cpu_seconds_all": [round(s, 4) for s in cpu_seconds],
+        **fields,
+        "load1_at_start": load[0],
         "load1_at_end": os.getloadavg()[0],
     }
     return weights, record
@@ -140,6 +171,15 @@ def quiet_stdout():
         yield
 
 
+def runtime_fields():
+    """Python and NumPy versions and the thread pools of the worker."""
+    return {
+        "python": sys.version.split()[0],
+        "numpy": np.__version__,
+        "threadpools": threadpools(),
+    }
+
+
 def finish(args, weights, record, **fields):
     """Save the weights and print the worker's JSON line."""
     np.save(args.out, weights)
@@ -148,8 +188,6 @@ def finish(args, weights, record, **fields):
         **record,
         "n_source": int(weights.shape[0]),
         "weights_path": str(args.out),
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "threadpools": threadpools(),
+        **runtime_fields(),
     }
     print(json.dumps(out))

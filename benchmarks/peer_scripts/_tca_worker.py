@@ -48,17 +48,19 @@ see :func:`classify_order`.
 """
 
 import argparse
-import gc
 import json
 import os
 import sys
-import time
-import warnings
-from collections import Counter
 
 import numpy as np
-from _kmm_worker import quiet_stdout, threadpools
-from _proc_memory import maxrss_mb, reset_high_water_mark, status_mb
+from _kmm_worker import (
+    add_repeat_arguments,
+    quiet_stdout,
+    runtime_fields,
+    threadpools,
+    timed_runs,
+)
+from _kmm_worker import load_problem as load_npz
 
 __all__ = ["quiet_stdout", "threadpools"]
 
@@ -107,18 +109,7 @@ def base_parser(description):
     parser.add_argument("--gamma", type=float, required=True, help="RBF gamma")
     parser.add_argument("--n-components", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--repeats",
-        type=int,
-        default=1,
-        help="timed runs at most (all in this process; the embedding is the last's)",
-    )
-    parser.add_argument(
-        "--repeat-budget",
-        type=float,
-        default=60.0,
-        help="no further run once the runs so far took this many seconds",
-    )
+    add_repeat_arguments(parser, "the embedding is the last's")
     parser.add_argument(
         "--order-check",
         action="store_true",
@@ -128,16 +119,33 @@ def base_parser(description):
     return parser
 
 
+def peer_parser(description, library):
+    """:func:`base_parser` with ``--mu-peer``, the ``mu`` a peer library is given."""
+    parser = base_parser(description)
+    parser.add_argument(
+        "--mu-peer",
+        type=float,
+        required=True,
+        help=f"the value passed as {library}'s mu",
+    )
+    return parser
+
+
+def library_versions(versions):
+    """``versions`` followed by the loaded scikit-learn's and SciPy's versions."""
+    return {
+        **versions,
+        "scikit-learn": sys.modules["sklearn"].__version__,
+        "scipy": sys.modules["scipy"].__version__,
+    }
+
+
 def load_problem(args):
     """``X_source, X_target`` from ``--data`` or drawn (``--generate``)."""
     if args.generate:
         X_source, _, X_target, _ = make_problem(*args.generate, args.seed)
         return X_source, X_target
-    with np.load(args.data, allow_pickle=False) as f:
-        return (
-            np.ascontiguousarray(f["X_source"], dtype=np.float64),
-            np.ascontiguousarray(f["X_target"], dtype=np.float64),
-        )
+    return load_npz(args.data)
 
 
 def shuffled_stack(X_source, X_target, n_rows, seed):
@@ -193,28 +201,13 @@ def measure(compute, *, repeats=1, budget=60.0):
     ``steps`` a dict of named durations (fit, transform) inside the run.
     Returns ``(result, record)``.
     """
-    gc.collect()
-    load1 = os.getloadavg()
-    rss_before = status_mb("VmRSS")
-    peak_before = status_mb("VmHWM")
-    hwm_reset = reset_high_water_mark()
-    seconds, cpu_seconds, steps_all, caught_all = [], [], [], Counter()
-    result = None
-    for _ in range(max(repeats, 1)):
-        result = None  # free the previous run's output before the next
-        gc.collect()
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            c0, t0 = time.process_time(), time.perf_counter()
-            result = compute()
-            seconds.append(time.perf_counter() - t0)
-            cpu_seconds.append(time.process_time() - c0)
-        steps_all.append({k: round(v, 4) for k, v in result[3].items()})
-        for w in caught:
-            caught_all[(w.category.__name__, str(w.message)[:400])] += 1
-        if sum(seconds) >= budget:
-            break
-    compute_peak = status_mb("VmHWM")
+    steps_all = []
+    result, seconds, cpu_seconds, load1, fields = timed_runs(
+        compute,
+        repeats=repeats,
+        budget=budget,
+        each=lambda r: steps_all.append({k: round(v, 4) for k, v in r[3].items()}),
+    )
     best = int(np.argmin(seconds))
     record = {
         "seconds": seconds[best],
@@ -223,17 +216,7 @@ def measure(compute, *, repeats=1, budget=60.0):
         "seconds_all": [round(s, 4) for s in seconds],
         "cpu_seconds_all": [round(s, 4) for s in cpu_seconds],
         "steps_all": steps_all,
-        "rss_before_mb": round(rss_before, 1),
-        "peak_before_mb": round(peak_before, 1),
-        "compute_peak_mb": round(compute_peak, 1),
-        "peak_rss_mb": round(max(peak_before, compute_peak), 1),
-        "increment_mb": round(compute_peak - rss_before, 1),
-        "hwm_reset": hwm_reset,
-        "ru_maxrss_mb": round(maxrss_mb(), 1),
-        "warnings": [
-            {"category": c, "message": m, "count": n}
-            for (c, m), n in caught_all.items()
-        ],
+        **fields,
         "loadavg_at_start": list(load1),
         "loadavg_at_end": list(os.getloadavg()),
     }
@@ -255,9 +238,7 @@ def finish(args, source, target, record, coef_gram=None, **fields):
         "n_source": int(arrays["source"].shape[0]),
         "n_target": int(arrays["target"].shape[0]),
         "out_path": str(args.out),
-        "python": sys.version.split()[0],
-        "numpy": np.__version__,
-        "threadpools": threadpools(),
+        **runtime_fields(),
     }
     print(json.dumps(out))
 

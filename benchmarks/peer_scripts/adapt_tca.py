@@ -34,28 +34,25 @@ Usage::
         --mu-peer 10
 """
 
-import sys
 import time
 from importlib.metadata import version
 
 import numpy as np
 from _tca_worker import (
-    base_parser,
     classify_order,
     finish,
     finish_order_check,
+    library_versions,
     load_problem,
     measure,
+    peer_parser,
     quiet_stdout,
     shuffled_stack,
 )
 
 
 def main(argv=None):
-    parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--mu-peer", type=float, required=True, help="the value passed as ADAPT's mu"
-    )
+    parser = peer_parser(__doc__.splitlines()[0], "ADAPT")
     args = parser.parse_args(argv)
 
     with quiet_stdout():
@@ -122,12 +119,12 @@ def main(argv=None):
         record,
         coef_gram=vectors.T @ vectors,
         library="adapt",
-        versions={
-            "adapt": version("adapt"),
-            "tensorflow": version("tensorflow"),
-            "scikit-learn": sys.modules["sklearn"].__version__,
-            "scipy": sys.modules["scipy"].__version__,
-        },
+        versions=library_versions(
+            {
+                "adapt": version("adapt"),
+                "tensorflow": version("tensorflow"),
+            }
+        ),
         params={
             "n_components": args.n_components,
             "kernel": "rbf",

@@ -32,7 +32,6 @@ Usage::
 
 import functools
 import hashlib
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -43,6 +42,7 @@ from _tca_worker import (
     classify_order,
     finish,
     finish_order_check,
+    library_versions,
     load_problem,
     measure,
     quiet_stdout,
@@ -174,13 +174,13 @@ def main(argv=None):
         record,
         coef_gram=coef_gram,
         library="sktransfer",
-        versions={
-            "sktransfer": sktransfer.__version__,
-            "_tca.py sha1": hashlib.sha1(source.read_bytes()).hexdigest(),
-            "sktransfer_path": str(Path(sktransfer.__file__).parent),
-            "scikit-learn": sys.modules["sklearn"].__version__,
-            "scipy": sys.modules["scipy"].__version__,
-        },
+        versions=library_versions(
+            {
+                "sktransfer": sktransfer.__version__,
+                "_tca.py sha1": hashlib.sha1(source.read_bytes()).hexdigest(),
+                "sktransfer_path": str(Path(sktransfer.__file__).parent),
+            }
+        ),
         params={
             "n_components": args.n_components,
             "kernel": "rbf",

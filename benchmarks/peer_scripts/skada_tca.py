@@ -46,18 +46,18 @@ Usage::
         --mu-peer 10
 """
 
-import sys
 import time
 from importlib.metadata import version
 
 import numpy as np
 from _tca_worker import (
-    base_parser,
     classify_order,
     finish,
     finish_order_check,
+    library_versions,
     load_problem,
     measure,
+    peer_parser,
     quiet_stdout,
     shuffled_stack,
 )
@@ -66,10 +66,7 @@ KERNEL_CHECK_ROWS = 200
 
 
 def main(argv=None):
-    parser = base_parser(__doc__.splitlines()[0])
-    parser.add_argument(
-        "--mu-peer", type=float, required=True, help="the value passed as SKADA's mu"
-    )
+    parser = peer_parser(__doc__.splitlines()[0], "SKADA")
     args = parser.parse_args(argv)
 
     with quiet_stdout():
@@ -156,12 +153,12 @@ def main(argv=None):
         record,
         coef_gram=vectors.T @ vectors,
         library="skada",
-        versions={
-            "skada": version("skada"),
-            "POT": version("POT"),
-            "scikit-learn": sys.modules["sklearn"].__version__,
-            "scipy": sys.modules["scipy"].__version__,
-        },
+        versions=library_versions(
+            {
+                "skada": version("skada"),
+                "POT": version("POT"),
+            }
+        ),
         params={
             "n_components": args.n_components,
             "kernel": "rbf (input scaled by sqrt(gamma * n_features))",
