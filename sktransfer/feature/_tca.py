@@ -231,12 +231,25 @@ def _top_eigenpairs(operator, n, n_components, rng):
     return values[order], vectors[:, order]
 
 
+def _symmetrize_in_place(matrix, block_rows=2048):
+    """``matrix <- (matrix + matrix') / 2`` a band of rows at a time.
+
+    ``(K + K') / 2`` would hold a second ``n x n`` matrix: twice the exact
+    path's memory at its peak.
+    """
+    for start in range(0, matrix.shape[0], block_rows):
+        stop = min(start + block_rows, matrix.shape[0])
+        mean = (matrix[start:stop, start:] + matrix[start:, start:stop].T) / 2
+        matrix[start:stop, start:] = mean
+        matrix[start:, start:stop] = mean.T
+
+
 def _solve_exact(X, kernel, params, problem, n_components, rng, n_jobs):
     """Coefficients over the training rows, eigenvalues, training embedding."""
     gram = pairwise_kernels(
         X, metric=kernel, filter_params=True, n_jobs=n_jobs, **params
     )
-    gram = (gram + gram.T) / 2
+    _symmetrize_in_place(gram)
     whitener = _exact_whitener(gram, problem)
 
     def whitened_left_side(x):

@@ -26,7 +26,11 @@ from sktransfer import (
     make_transfer_pipeline,
     stack_domains,
 )
-from sktransfer.feature._tca import _knn_laplacian, _label_coding
+from sktransfer.feature._tca import (
+    _knn_laplacian,
+    _label_coding,
+    _symmetrize_in_place,
+)
 
 
 def _shifted(n_source=120, n_target=100, n_features=4, shift=0.8, seed=0):
@@ -189,6 +193,13 @@ def test_knn_laplacian_by_hand():
     affinity[1, 2] = affinity[2, 1] = near
     affinity[2, 3] = affinity[3, 2] = far
     assert_allclose(laplacian, np.diag(affinity.sum(axis=1)) - affinity)
+
+
+def test_symmetrize_in_place_by_bands():
+    matrix = np.random.RandomState(0).normal(size=(7, 7))
+    expected = (matrix + matrix.T) / 2
+    _symmetrize_in_place(matrix, block_rows=3)
+    assert_array_equal(matrix, expected)
 
 
 def test_label_coding():
