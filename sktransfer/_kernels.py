@@ -128,6 +128,23 @@ def resolve_gamma(kernel, gamma, X, Y=None, *, random_state=None):
     return gamma_from_bandwidth(median_bandwidth(X, Y, random_state=random_state))
 
 
+def kernel_arguments(kernel_params, gamma):
+    """Keyword arguments of a kernel: ``kernel_params`` plus the resolved ``gamma``.
+
+    Examples
+    --------
+    >>> from sktransfer._kernels import kernel_arguments
+    >>> kernel_arguments({"degree": 2}, 0.5)
+    {'degree': 2, 'gamma': 0.5}
+    >>> kernel_arguments(None, None)
+    {}
+    """
+    arguments = dict(kernel_params or {})
+    if gamma is not None:
+        arguments["gamma"] = gamma
+    return arguments
+
+
 def kernel_row_sums(
     X, Y, *, kernel="rbf", gamma=None, block_rows=_BLOCK_ROWS, n_jobs=None, **params
 ):

@@ -60,6 +60,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._domain import require_domains, resolve_sample_domain, unlabeled_mask
 from .._kernels import (
     KERNEL_PARAMETERS,
+    kernel_arguments,
     kernel_features,
     nystroem_basis,
     resolve_gamma,
@@ -419,9 +420,7 @@ class _BaseTransferComponents(
         is_source = sample_domain >= 0
         rng = check_random_state(self.random_state)
         gamma = resolve_gamma(self.kernel, self.gamma, X, random_state=rng)
-        params = dict(self.kernel_params or {})
-        if gamma is not None:
-            params["gamma"] = gamma
+        params = kernel_arguments(self.kernel_params, gamma)
         problem = self._problem(X, y, _domain_contrast(is_source))
         start = time.perf_counter()
         if solver == "exact":
@@ -479,16 +478,13 @@ class _BaseTransferComponents(
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-        params = dict(self.kernel_params or {})
-        if self.gamma_ is not None:
-            params["gamma"] = self.gamma_
         embedded = kernel_features(
             X,
             self.landmarks_,
             self.coefficients_,
             kernel=self.kernel,
             n_jobs=self.n_jobs,
-            **params,
+            **kernel_arguments(self.kernel_params, self.gamma_),
         )
         return embedded - self.mean_
 

@@ -62,6 +62,7 @@ from .._domain import (
 )
 from .._kernels import (
     KERNEL_PARAMETERS,
+    kernel_arguments,
     kernel_diagonal,
     kernel_features,
     kernel_row_sums,
@@ -542,9 +543,7 @@ def _solve_kmm(X_source, X_target, settings):
     gamma = resolve_gamma(
         settings["kernel"], settings["gamma"], X_source, X_target, random_state=rng
     )
-    params = dict(settings["kernel_params"] or {})
-    if gamma is not None:
-        params["gamma"] = gamma
+    params = kernel_arguments(settings["kernel_params"], gamma)
     kernel, B = settings["kernel"], settings["B"]
     if solver == "exact":
         weights, objective, n_iter = _solve_exact(
