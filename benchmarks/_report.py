@@ -2,6 +2,8 @@
 
 import shlex
 
+import numpy as np
+
 
 def md_table(header, rows):
     """A markdown table from a header and rows of printable cells."""
@@ -56,3 +58,16 @@ def warning_lines(rows):
                 f"{w['count']}: {w['message'][:300]}"
             )
     return lines or ["- none"]
+
+
+def paired(frame, index, column, value, a, b):
+    """Mean and standard error of ``value[a] - value[b]``, paired on ``index``.
+
+    ``frame`` is long (one row per index and ``column`` entry); pairs with a
+    side missing are left out. Returns ``(mean, standard error, pairs)``.
+    """
+    table = frame.pivot(index=index, columns=column, values=value)
+    diff = (table[a] - table[b]).dropna()
+    n = len(diff)
+    se = diff.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+    return float(diff.mean()), float(se), n

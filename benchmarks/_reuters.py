@@ -59,6 +59,27 @@ POSITIVE_CATEGORY = {
 }
 
 
+# The IJCAI 2009 TCA protocol (Pan et al.): half of the source labeled, 35 % of
+# the target as unlabeled training rows, the other 65 % for the test.
+SOURCE_LABELED = 0.50
+TARGET_UNLABELED = 0.35
+
+
+def protocol_split(n_source, n_target, seed):
+    """Labeled source rows, unlabeled target rows, test target rows.
+
+    Shared by ``kmm_real_data.py`` and ``tca_published.py``, so both use the
+    same splits for the same seed.
+    """
+    rng = np.random.default_rng(seed)
+    labeled = np.sort(
+        rng.choice(n_source, round(SOURCE_LABELED * n_source), replace=False)
+    )
+    order = rng.permutation(n_target)
+    n_unlabeled = round(TARGET_UNLABELED * n_target)
+    return labeled, np.sort(order[:n_unlabeled]), np.sort(order[n_unlabeled:])
+
+
 def reuters_path(name, direction=1, data_dir=None):
     """Path of one task's ``.mat`` file; FileNotFoundError when it is absent."""
     if name not in REUTERS_TASKS:

@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 
@@ -70,3 +71,23 @@ def write_results(json_path, md_path, meta, rows, write_markdown, logger):
     save_results(json_path, meta, rows)
     write_markdown(md_path, rows, meta)
     logger.info("wrote %s and %s (%.1f min)", json_path, md_path, meta["seconds"] / 60)
+
+
+def caught_convergence(function, *args, **kwargs):
+    """Call; return (result, seconds, ConvergenceWarning messages)."""
+    from sklearn.exceptions import ConvergenceWarning
+
+    with warnings.catch_warnings(record=True) as found:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        result = function(*args, **kwargs)
+        seconds = time.perf_counter() - start
+    messages = [
+        str(w.message) for w in found if issubclass(w.category, ConvergenceWarning)
+    ]
+    return result, seconds, messages
+
+
+def to_jsonable(frame):
+    """A pandas frame as a list of records, floats to 6 significant digits."""
+    return json.loads(frame.to_json(orient="records", double_precision=6))

@@ -79,7 +79,6 @@ import platform
 import shlex
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -88,7 +87,6 @@ import scipy
 import sklearn
 from scipy.special import expit
 from scipy.stats import spearmanr
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import StandardScaler
@@ -100,7 +98,8 @@ if str(HERE) not in sys.path:
 
 import _reuters  # noqa: E402
 from _provenance import code_version  # noqa: E402
-from _report import md_table, verdict  # noqa: E402
+from _report import md_table, paired, verdict  # noqa: E402
+from _run import caught_convergence, to_jsonable  # noqa: E402
 
 from sktransfer import KernelMeanMatching, stack_domains  # noqa: E402
 from sktransfer.instance import kmm_weights  # noqa: E402
@@ -120,8 +119,6 @@ PUBLISHED = {
     "orgs_vs_people": {"none": 0.670, "kmm": 0.701, "tca": 0.743},
     "orgs_vs_places": {"none": 0.668, "kmm": 0.671, "tca": 0.704},
 }
-SOURCE_LABELED = 0.50
-TARGET_UNLABELED = 0.35
 SVM_C = 1.0
 SVM_MAX_ITER = 10_000
 REUTERS_METHODS = {
@@ -129,19 +126,6 @@ REUTERS_METHODS = {
     "kmm_rbf": "KMM (RBF, median heuristic)",
     "kmm_linear": "KMM (linear kernel)",
 }
-
-
-def caught_convergence(function, *args, **kwargs):
-    """Call; return (result, seconds, ConvergenceWarning messages)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        start = time.perf_counter()
-        result = function(*args, **kwargs)
-        seconds = time.perf_counter() - start
-    messages = [
-        str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)
-    ]
-    return result, seconds, messages
 
 
 def weight_stats(weights):
@@ -155,23 +139,12 @@ def weight_stats(weights):
     }
 
 
-def reuters_split(n_source, n_target, seed):
-    """Labeled source rows, unlabeled target rows, test target rows."""
-    rng = np.random.default_rng(seed)
-    labeled = np.sort(
-        rng.choice(n_source, round(SOURCE_LABELED * n_source), replace=False)
-    )
-    order = rng.permutation(n_target)
-    n_unlabeled = round(TARGET_UNLABELED * n_target)
-    return labeled, np.sort(order[:n_unlabeled]), np.sort(order[n_unlabeled:])
-
-
 def linear_svc(seed):
     return LinearSVC(C=SVM_C, max_iter=SVM_MAX_ITER, random_state=seed)
 
 
 def run_reuters_split(task, direction, prep, Xs, ys, Xt, yt, seed, n_jobs):
-    labeled, unlabeled, test = reuters_split(len(ys), len(yt), seed)
+    labeled, unlabeled, test = _reuters.protocol_split(len(ys), len(yt), seed)
     X_lab, y_lab = Xs[labeled], ys[labeled]
     X_unl, X_test, y_test = Xt[unlabeled], Xt[test], yt[test]
     common = {
@@ -475,15 +448,6 @@ def run_covariate(args):
 
 
 # -------------------------------------------------------------- summary ---
-
-
-def paired(frame, index, column, value, a, b):
-    """Mean and standard error over seeds of value[a] - value[b]."""
-    table = frame.pivot(index=index, columns=column, values=value)
-    diff = table[a] - table[b]
-    n = diff.notna().sum()
-    se = diff.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
-    return float(diff.mean()), float(se), int(n)
 
 
 def mean_std(values):
@@ -878,10 +842,6 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     return args
-
-
-def to_jsonable(frame):
-    return json.loads(frame.to_json(orient="records", double_precision=6))
 
 
 def main(argv=None):

@@ -117,7 +117,6 @@ import platform
 import shlex
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -126,7 +125,6 @@ import scipy
 import scipy.sparse as sp
 import sklearn
 from scipy.io import loadmat
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.kernel_ridge import KernelRidge
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import make_scorer, pairwise_distances
@@ -141,7 +139,8 @@ if str(HERE) not in sys.path:
 
 import _reuters  # noqa: E402
 from _provenance import code_version, cpu_model  # noqa: E402
-from _report import md_table, verdict  # noqa: E402
+from _report import md_table, paired, verdict  # noqa: E402
+from _run import caught_convergence, to_jsonable  # noqa: E402
 
 from sktransfer import SemiSupervisedTCA, TransferComponentAnalysis  # noqa: E402
 
@@ -165,8 +164,6 @@ PAPER_BEST = {
     "orgs_vs_people": ("linear", 20),
     "orgs_vs_places": ("rbf", 10),
 }
-SOURCE_LABELED = 0.50
-TARGET_UNLABELED = 0.35
 SVM_C = 1.0
 SVM_MAX_ITER = 10_000
 TCA_KERNELS = ("linear", "rbf")
@@ -174,34 +171,6 @@ TCA_DIMS = (5, 10, 20, 30)
 SSTCA_LABEL_WEIGHT = 0.5
 SSTCA_LOCALITIES = (0.0, 10.0, 1e3, 1e5)
 SSTCA_NEIGHBORS = 5
-
-
-def caught(function, *args, **kwargs):
-    """Call; return (result, seconds, ConvergenceWarning messages)."""
-    with warnings.catch_warnings(record=True) as found:
-        warnings.simplefilter("always")
-        start = time.perf_counter()
-        result = function(*args, **kwargs)
-        seconds = time.perf_counter() - start
-    messages = [
-        str(w.message) for w in found if issubclass(w.category, ConvergenceWarning)
-    ]
-    return result, seconds, messages
-
-
-def reuters_split(n_source, n_target, seed):
-    """Labeled source rows, unlabeled target rows, test target rows.
-
-    The same draws as ``kmm_real_data.reuters_split``, so both benchmarks use
-    the same splits for the same seed.
-    """
-    rng = np.random.default_rng(seed)
-    labeled = np.sort(
-        rng.choice(n_source, round(SOURCE_LABELED * n_source), replace=False)
-    )
-    order = rng.permutation(n_target)
-    n_unlabeled = round(TARGET_UNLABELED * n_target)
-    return labeled, np.sort(order[:n_unlabeled]), np.sort(order[n_unlabeled:])
 
 
 def mmd_term_ratio(X, domain, kernel, gamma, mu):
@@ -228,12 +197,12 @@ def sstca_method(kernel, dims, locality):
 
 def svm_score(Z_train, y_train, Z_test, y_test, seed):
     model = LinearSVC(C=SVM_C, max_iter=SVM_MAX_ITER, random_state=seed)
-    _, _, messages = caught(model.fit, Z_train, y_train)
+    _, _, messages = caught_convergence(model.fit, Z_train, y_train)
     return float(model.score(Z_test, y_test)), len(messages)
 
 
 def run_reuters_split(task, prep, Xs, ys, Xt, yt, seed, args):
-    labeled, unlabeled, test = reuters_split(len(ys), len(yt), seed)
+    labeled, unlabeled, test = _reuters.protocol_split(len(ys), len(yt), seed)
     n_lab = len(labeled)
     X_train = sp.vstack([Xs[labeled], Xt[unlabeled]]).tocsr()
     domain = np.r_[np.zeros(n_lab, dtype=int), -np.ones(len(unlabeled), dtype=int)]
@@ -254,7 +223,7 @@ def run_reuters_split(task, prep, Xs, ys, Xt, yt, seed, args):
     )
 
     def embed_and_score(method, estimator, fit_y, extra, domains=True):
-        Z, seconds, _ = caught(
+        Z, seconds, _ = caught_convergence(
             estimator.fit_transform,
             X_train,
             fit_y,
@@ -454,11 +423,11 @@ def wifi_fit(X_src, y_src, X_unl, evaluations, gamma, mu, seed, source_only=Fals
         WIFI_DIMS, kernel="laplacian", gamma=gamma, mu=mu, random_state=seed
     )
     if source_only:
-        _, seconds, _ = caught(tca.fit, X_src)
+        _, seconds, _ = caught_convergence(tca.fit, X_src)
     else:
         X = np.vstack([X_src, X_unl])
         domain = np.r_[np.zeros(len(X_src), dtype=int), -np.ones(len(X_unl), dtype=int)]
-        _, seconds, _ = caught(tca.fit, X, sample_domain=domain)
+        _, seconds, _ = caught_convergence(tca.fit, X, sample_domain=domain)
     embedded = {split: (tca.transform(X), y) for split, (X, y) in evaluations.items()}
     ratio = (
         np.nan
@@ -603,7 +572,7 @@ def run_amazon_pair(data, source, target, scaling):
         "max_abs_z_source": float(np.abs(Xs).max()),
     }
     rows = []
-    model, _, messages = caught(logistic().fit, Xs, ys)
+    model, _, messages = caught_convergence(logistic().fit, Xs, ys)
     rows.append(
         {
             **common,
@@ -618,8 +587,8 @@ def run_amazon_pair(data, source, target, scaling):
         tca = TransferComponentAnalysis(
             AMAZON_DIMS, kernel=kernel, mu=MU, random_state=0
         )
-        Z, seconds, _ = caught(tca.fit_transform, X, sample_domain=domain)
-        model, _, messages = caught(logistic().fit, Z[: len(Xs)], ys)
+        Z, seconds, _ = caught_convergence(tca.fit_transform, X, sample_domain=domain)
+        model, _, messages = caught_convergence(logistic().fit, Z[: len(Xs)], ys)
         rows.append(
             {
                 **common,
@@ -664,15 +633,6 @@ def run_amazon(args):
 
 
 # -------------------------------------------------------------- summary ---
-
-
-def paired(frame, index, column, value, a, b):
-    """Mean and standard error of value[a] - value[b], paired on ``index``."""
-    table = frame.pivot(index=index, columns=column, values=value)
-    diff = (table[a] - table[b]).dropna()
-    n = len(diff)
-    se = diff.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
-    return float(diff.mean()), float(se), n
 
 
 def mean_se(values):
@@ -1248,10 +1208,6 @@ def parse_args(argv):
     if not paper_dims <= set(args.dims):
         parser.error(f"--dims must include the paper's {sorted(paper_dims)}")
     return args
-
-
-def to_jsonable(frame):
-    return json.loads(frame.to_json(orient="records", double_precision=6))
 
 
 def main(argv=None):
