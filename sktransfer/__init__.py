@@ -5,6 +5,7 @@ stacked in one ``X`` and ``sample_domain`` gives each row's domain (``>= 0``
 source, ``< 0`` target). See :func:`stack_domains`.
 """
 
+from . import metrics, model_selection
 from ._domain import split_domains, stack_domains
 from ._pipeline import LabeledOnly, TransferPipeline, make_transfer_pipeline
 from .feature import SemiSupervisedTCA, TransferComponentAnalysis
@@ -14,12 +15,14 @@ from .instance import (
     TrAdaBoostRegressor,
     TwoStageTrAdaBoostRegressor,
 )
+from .model_selection import NegativeTransferGuard
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "LabeledOnly",
     "KernelMeanMatching",
+    "NegativeTransferGuard",
     "SemiSupervisedTCA",
     "TrAdaBoostClassifier",
     "TransferComponentAnalysis",
@@ -27,6 +30,8 @@ __all__ = [
     "TwoStageTrAdaBoostRegressor",
     "TransferPipeline",
     "make_transfer_pipeline",
+    "metrics",
+    "model_selection",
     "split_domains",
     "stack_domains",
 ]

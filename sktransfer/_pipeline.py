@@ -85,6 +85,12 @@ class _LabeledRowsMetaEstimator(MetaEstimatorMixin, BaseEstimator):
         )
         self.n_training_rows_ = rows.shape[0]
 
+    def _copy_input_attributes(self):
+        """Record the fitted estimator's ``n_features_in_``/``feature_names_in_``."""
+        for attribute in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimator_, attribute):
+                setattr(self, attribute, getattr(self.estimator_, attribute))
+
     @property
     def classes_(self):
         """Class labels of the fitted classifier."""
@@ -288,9 +294,7 @@ class LabeledOnly(_LabeledRowsMetaEstimator):
         if sample_weight is not None:
             fit_params["sample_weight"] = sample_weight
         self._fit_on_rows(estimator, X, y, rows, fit_params)
-        for attribute in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self.estimator_, attribute):
-                setattr(self, attribute, getattr(self.estimator_, attribute))
+        self._copy_input_attributes()
         return self
 
 
@@ -384,6 +388,27 @@ class TransferPipeline(Pipeline):
 def _takes_sample_domain(step):
     fit = getattr(step, "fit", None)
     return fit is not None and "sample_domain" in inspect.signature(fit).parameters
+
+
+def accepts_sample_domain(estimator):
+    """Whether ``estimator.fit`` takes ``sample_domain`` (directly or for a step)."""
+    if isinstance(estimator, TransferPipeline):
+        return any(
+            step not in (None, "passthrough") and _takes_sample_domain(step)
+            for _, step in estimator.steps
+        )
+    return _takes_sample_domain(estimator)
+
+
+def fit_on_domains(estimator, X, y, sample_domain):
+    """Fit ``estimator`` on stacked domains; return what was fitted.
+
+    An estimator that takes ``sample_domain`` gets it; any other is wrapped in
+    :class:`LabeledOnly`, so it never sees an unlabeled row as a class.
+    """
+    if accepts_sample_domain(estimator):
+        return estimator.fit(X, y, sample_domain=sample_domain)
+    return LabeledOnly(estimator).fit(X, y, sample_domain=sample_domain)
 
 
 def _needs_labeled_only(step):

@@ -22,6 +22,7 @@ from sktransfer import (
     TransferPipeline,
     make_transfer_pipeline,
 )
+from sktransfer.model_selection import NegativeTransferGuard
 from sktransfer.utils import all_estimators
 
 # Extra or required-argument instances, keyed by class.
@@ -39,6 +40,10 @@ _INSTANCES = {
         TransferComponentAnalysis(n_components=2, solver="fast", n_landmarks=5),
     ],
     SemiSupervisedTCA: [SemiSupervisedTCA(n_components=2, locality=0.1)],
+    NegativeTransferGuard: [
+        NegativeTransferGuard(KernelMeanMatching(LogisticRegression())),
+        NegativeTransferGuard(KernelMeanMatching(Ridge())),
+    ],
 }
 
 # Checks expected to fail, with the reason, keyed by class.
@@ -64,6 +69,7 @@ _EXPECTED_FAILURES = {
         "check_non_transformer_estimators_n_iter": _NO_TARGET_NO_SOLVE,
     },
     LabeledOnly: {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
+    NegativeTransferGuard: {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
     TrAdaBoostClassifier: {
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED,
         "check_sample_weight_equivalence_on_dense_data": _WEIGHTS_NOT_REPEATS,
