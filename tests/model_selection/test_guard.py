@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _data import shortcut_domains
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression, Ridge
@@ -17,7 +18,6 @@ from sktransfer import (
     TrAdaBoostClassifier,
     TransferComponentAnalysis,
     make_transfer_pipeline,
-    stack_domains,
 )
 from sktransfer.model_selection import (
     DomainShuffleSplit,
@@ -30,35 +30,6 @@ from sktransfer.model_selection._guard import (
     baseline_learner,
     corrected_standard_error,
 )
-
-
-def _shortcut_domains(seed, *, contradicting=False, n=300, n_labeled=16):
-    """Feature 0 carries the class in both domains; feature 1 only in the source.
-
-    A source-trained model leans on feature 1 and fails on the target; TCA
-    drops it. ``contradicting`` reverses the source labels: then any use of
-    the source hurts.
-    """
-    rng = np.random.RandomState(seed)
-    ys, yt = rng.randint(2, size=n), rng.randint(2, size=n)
-    noise = 10
-    Xs = np.c_[
-        2 * ys - 1 + rng.normal(0, 1, n),
-        2 * (2 * ys - 1) + rng.normal(0, 0.5, n),
-        rng.normal(0, 1, (n, noise)),
-    ]
-    Xt = np.c_[
-        2 * yt - 1 + rng.normal(0, 1, n),
-        4 + rng.normal(0, 0.5, n),
-        rng.normal(0, 1, (n, noise)),
-    ]
-    if contradicting:
-        ys = 1 - ys
-    yt_train = np.full(n, -1)
-    labeled = rng.choice(n, n_labeled, replace=False)
-    yt_train[labeled] = yt[labeled]
-    X, y, sample_domain = stack_domains(source=(Xs, ys), target=(Xt, yt_train))
-    return X, y, sample_domain, Xt, yt
 
 
 def _tca_pipeline():
@@ -74,7 +45,7 @@ def _guard(**params):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_guard_falls_back_when_source_labels_contradict_the_target(seed):
-    X, y, sample_domain, Xt, yt = _shortcut_domains(seed, contradicting=True)
+    X, y, sample_domain, Xt, yt = shortcut_domains(seed, contradicting=True)
     with pytest.warns(NegativeTransferWarning, match="kept target_only"):
         guard = _guard().fit(X, y, sample_domain=sample_domain)
     assert guard.negative_transfer_
@@ -91,7 +62,7 @@ def test_guard_falls_back_when_source_labels_contradict_the_target(seed):
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_guard_keeps_transfer_when_it_helps(seed):
-    X, y, sample_domain, Xt, yt = _shortcut_domains(seed)
+    X, y, sample_domain, Xt, yt = shortcut_domains(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("error", NegativeTransferWarning)
         guard = _guard().fit(X, y, sample_domain=sample_domain)
@@ -106,7 +77,7 @@ def test_guard_keeps_transfer_when_it_helps(seed):
 
 
 def test_gain_and_its_standard_error_come_from_the_fold_scores():
-    X, y, sample_domain, _, _ = _shortcut_domains(0)
+    X, y, sample_domain, _, _ = shortcut_domains(0)
     guard = _guard().fit(X, y, sample_domain=sample_domain)
     results = guard.cv_results_
     assert results["candidate"] == ["transfer", "target_only", "source_only", "pooled"]
@@ -129,7 +100,7 @@ def test_corrected_standard_error():
 
 
 def test_default_cv_is_stratified_target_kfold():
-    X, y, sample_domain, _, _ = _shortcut_domains(0, n_labeled=30)
+    X, y, sample_domain, _, _ = shortcut_domains(0, n_labeled=30)
     guard = NegativeTransferGuard(_tca_pipeline(), random_state=0)
     guard.fit(X, y, sample_domain=sample_domain)
     assert guard.n_splits_ == 5
@@ -137,7 +108,7 @@ def test_default_cv_is_stratified_target_kfold():
 
 
 def test_without_target_labels_the_guard_warns_and_fits_unguarded():
-    X, y, sample_domain, Xt, _ = _shortcut_domains(0, n_labeled=0)
+    X, y, sample_domain, Xt, _ = shortcut_domains(0, n_labeled=0)
     with pytest.warns(UserWarning, match="0 labeled target rows"):
         guard = _guard().fit(X, y, sample_domain=sample_domain)
     assert guard.selected_ == "transfer"
@@ -149,7 +120,7 @@ def test_without_target_labels_the_guard_warns_and_fits_unguarded():
 
 
 def test_label_free_guard_leaves_out_the_target_only_baseline():
-    X, y, sample_domain, _, _ = _shortcut_domains(0, n_labeled=0)
+    X, y, sample_domain, _, _ = shortcut_domains(0, n_labeled=0)
     guard = NegativeTransferGuard(
         KernelMeanMatching(LogisticRegression(), B=10),
         cv=DomainShuffleSplit(3, random_state=0),
@@ -167,7 +138,7 @@ def test_label_free_guard_leaves_out_the_target_only_baseline():
 
 
 def test_baselines_can_be_chosen_and_given_a_learner():
-    X, y, sample_domain, _, _ = _shortcut_domains(0)
+    X, y, sample_domain, _, _ = shortcut_domains(0)
     guard = _guard(baselines=("source_only",), baseline=DecisionTreeClassifier())
     guard.fit(X, y, sample_domain=sample_domain)
     assert guard.cv_results_["candidate"] == ["transfer", "source_only"]
@@ -195,7 +166,7 @@ def test_baseline_learner_is_found_inside_the_transfer_estimator():
 
 
 def test_guard_errors():
-    X, y, sample_domain, _, _ = _shortcut_domains(0)
+    X, y, sample_domain, _, _ = shortcut_domains(0)
     with pytest.raises(ValueError, match="Unknown baselines"):
         _guard(baselines=("target",)).fit(X, y, sample_domain=sample_domain)
     with pytest.raises(ValueError, match="requires y"):
@@ -205,7 +176,7 @@ def test_guard_errors():
 
 
 def test_guard_is_deterministic_and_parallel_gives_the_same_result():
-    X, y, sample_domain, _, _ = _shortcut_domains(1)
+    X, y, sample_domain, _, _ = shortcut_domains(1)
     first = _guard().fit(X, y, sample_domain=sample_domain)
     again = _guard(n_jobs=2).fit(X, y, sample_domain=sample_domain)
     assert_allclose(first.cv_results_["fold_scores"], again.cv_results_["fold_scores"])
@@ -213,7 +184,7 @@ def test_guard_is_deterministic_and_parallel_gives_the_same_result():
 
 
 def test_guard_clones_pickles_and_reports(caplog):
-    X, y, sample_domain, Xt, _ = _shortcut_domains(2)
+    X, y, sample_domain, Xt, _ = shortcut_domains(2)
     with caplog.at_level(logging.INFO, logger="sktransfer.model_selection._guard"):
         guard = clone(_guard(verbose=1)).fit(X, y, sample_domain=sample_domain)
     assert "kept transfer" in caplog.text

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _data import shortcut_domains
 from joblib import parallel_backend
 from numpy.testing import assert_allclose
 from sklearn import config_context
@@ -14,7 +15,6 @@ from sktransfer import (
     KernelMeanMatching,
     TransferComponentAnalysis,
     make_transfer_pipeline,
-    stack_domains,
 )
 from sktransfer.model_selection import (
     DomainShuffleSplit,
@@ -28,16 +28,11 @@ from sktransfer.model_selection import (
 )
 
 
-def _domains(n_labeled, seed=0, n=150):
-    rng = np.random.RandomState(seed)
-    ys, yt = rng.randint(2, size=n), rng.randint(2, size=n)
-    Xs = np.c_[2 * ys - 1 + rng.normal(0, 1, n), 2 * ys + rng.normal(0, 0.5, n)]
-    Xt = np.c_[2 * yt - 1 + rng.normal(0, 1, n), 3 + rng.normal(0, 0.5, n)]
-    Xs = np.c_[Xs, rng.normal(0, 1, (n, 3))]
-    Xt = np.c_[Xt, rng.normal(0, 1, (n, 3))]
-    yt_train = np.full(n, -1)
-    yt_train[:n_labeled] = yt[:n_labeled]
-    return stack_domains(source=(Xs, ys), target=(Xt, yt_train))
+def _domains(n_labeled):
+    X, y, sample_domain, _, _ = shortcut_domains(
+        0, n=150, n_labeled=n_labeled, n_noise=3
+    )
+    return X, y, sample_domain
 
 
 def _tca_search(cv, scoring, n_jobs=None):
