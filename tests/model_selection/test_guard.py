@@ -18,6 +18,7 @@ from sktransfer import (
     TrAdaBoostClassifier,
     TransferComponentAnalysis,
     make_transfer_pipeline,
+    stack_domains,
 )
 from sktransfer.model_selection import (
     DomainShuffleSplit,
@@ -196,3 +197,18 @@ def test_guard_clones_pickles_and_reports(caplog):
     assert "negative transfer: no" in report
     assert guard.n_features_in_ == X.shape[1]
     assert_array_equal(guard.classes_, [0, 1])
+
+
+def test_guard_on_a_regression_with_a_contradicting_source():
+    rng = np.random.RandomState(0)
+    Xs, Xt = rng.normal(size=(200, 3)), rng.normal(0.3, 1, (100, 3))
+    coef = np.array([1.0, -2.0, 0.5])
+    ys = -(Xs @ coef) + rng.normal(0, 0.1, 200)  # the opposite relation
+    yt = Xt @ coef + rng.normal(0, 0.1, 100)
+    yt_train = np.where(np.arange(100) < 30, yt, np.nan)
+    X, y, sample_domain = stack_domains(source=(Xs, ys), target=(Xt, yt_train))
+    guard = NegativeTransferGuard(KernelMeanMatching(Ridge()), random_state=0)
+    with pytest.warns(NegativeTransferWarning, match="kept target_only"):
+        guard.fit(X, y, sample_domain=sample_domain)
+    assert guard.n_splits_ == 5  # TargetKFold for a regressor
+    assert guard.score(Xt[30:], yt[30:]) > 0.95
