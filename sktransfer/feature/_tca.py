@@ -56,6 +56,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from .._domain import require_domains, resolve_sample_domain, unlabeled_mask
 from .._kernels import (
@@ -76,6 +77,8 @@ _EXACT_MAX_ROWS = 20000
 # Up to this many rows the exact path forms the whitened matrix and calls a
 # dense eigensolver: simpler, and ARPACK wants k well below n.
 _DENSE_MAX_ROWS = 500
+# Rows below which the exact eigensolver runs with one BLAS thread.
+_ONE_THREAD_MAX_ROWS = 2000
 # Components whose eigenvalue is below this fraction of the largest carry no
 # variance: the centred kernel matrix has lower rank than n_components.
 _EIGENVALUE_RTOL = 1e-10
@@ -211,7 +214,20 @@ def _exact_whitener(gram, problem):
 
 
 def _top_eigenpairs(operator, n, n_components, rng):
-    """Leading eigenpairs of the symmetric operator, largest first."""
+    """Leading eigenpairs of the symmetric operator, largest first.
+
+    Below ``_ONE_THREAD_MAX_ROWS`` rows with one BLAS thread: the Lanczos
+    iterations are thousands of small matrix-vector products, which lose more
+    to thread synchronisation on busy cores (up to 3x at 1000 rows) than
+    they gain on idle ones; from 3000 rows on, two threads win on idle and
+    busy cores alike (benchmarks/results/tca_blas_threads.md).
+    """
+    limits = 1 if n < _ONE_THREAD_MAX_ROWS else None
+    with threadpool_limits(limits=limits, user_api="blas"):
+        return _top_eigenpairs_of(operator, n, n_components, rng)
+
+
+def _top_eigenpairs_of(operator, n, n_components, rng):
     if n <= _DENSE_MAX_ROWS or n_components > n // 4:
         matrix = operator(np.eye(n))
         values, vectors = linalg.eigh(
