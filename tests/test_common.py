@@ -23,6 +23,7 @@ from sktransfer import (
     make_transfer_pipeline,
 )
 from sktransfer.model_selection import NegativeTransferGuard
+from sktransfer.relational import PathFeaturizer, PathRuleLearner
 from sktransfer.utils import all_estimators
 
 # Extra or required-argument instances, keyed by class.
@@ -101,6 +102,8 @@ def _seeded(estimator):
 
 def _instances():
     for _, cls in all_estimators():
+        if cls in _NOT_CHECKABLE:
+            continue
         if not _requires_arguments(cls):
             yield _seeded(cls())
         for estimator in _INSTANCES.get(cls, []):
@@ -123,11 +126,23 @@ def _expected_failed_checks(estimator):
     return failures
 
 
+# Estimators sklearn's checks cannot exercise, with the reason; their own tests
+# cover cloning, pickling, pipelines and grid search.
+_NOT_CHECKABLE = {
+    PathFeaturizer: (
+        "X holds entity names of a RelationalGraph; sklearn's checks feed random "
+        "numeric arrays, which name no entity (tests/relational covers clone, "
+        "pickle, Pipeline and GridSearchCV)"
+    ),
+    PathRuleLearner: "as PathFeaturizer: X holds entity names of a RelationalGraph",
+}
+
+
 def test_every_estimator_is_checked():
     for name, cls in all_estimators():
-        assert not _requires_arguments(cls) or cls in _INSTANCES, (
-            f"{name} needs constructor arguments: add instances to _INSTANCES"
-        )
+        assert (
+            not _requires_arguments(cls) or cls in _INSTANCES or cls in _NOT_CHECKABLE
+        ), f"{name} needs constructor arguments: add instances to _INSTANCES"
 
 
 def test_every_estimator_is_public():
@@ -143,6 +158,8 @@ def test_every_estimator_is_public():
 def test_consumers_request_sample_domain_by_default():
     for name, cls in all_estimators():
         if "sample_domain" not in inspect.signature(cls.fit).parameters:
+            continue
+        if cls in _NOT_CHECKABLE:
             continue
         for estimator in [cls()] if not _requires_arguments(cls) else _INSTANCES[cls]:
             requests = estimator.get_metadata_routing().fit.requests

@@ -1,0 +1,463 @@
+"""Relation-path features of entity pairs and entities (PRA / SFE style)."""
+
+import logging
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+from joblib import Parallel, delayed
+from scipy import sparse
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ._graph import UNTYPED
+
+logger = logging.getLogger(__name__)
+
+INVERSE = "^-1"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One hop along a relation, forwards (head to tail) or backwards."""
+
+    relation: str
+    inverse: bool = False
+
+    def __str__(self):
+        return self.relation + (INVERSE if self.inverse else "")
+
+
+def path_name(path):
+    """``(Step("movie", True), Step("movie"))`` -> ``"movie^-1/movie"``."""
+    return "/".join(map(str, path))
+
+
+def parse_path(name):
+    """The inverse of :func:`path_name`."""
+    return tuple(
+        Step(part[: -len(INVERSE)], True) if part.endswith(INVERSE) else Step(part)
+        for part in name.split("/")
+    )
+
+
+def _compatible(kind, wanted):
+    return kind == wanted or UNTYPED in (kind, wanted)
+
+
+def _steps_from(graph, kind, relations):
+    """Steps that can leave an entity of type ``kind``."""
+    steps = []
+    for relation in relations:
+        head, tail = graph.schema[relation]
+        if _compatible(head, kind):
+            steps.append((Step(relation), tail))
+        if _compatible(tail, kind):
+            steps.append((Step(relation, True), head))
+    return steps
+
+
+def count_typed_paths(graph, start_type, max_length, relations):
+    """How many typed relation paths of length 1..max_length leave ``start_type``.
+
+    The number of candidate features before any data is looked at: what
+    :class:`PathFeaturizer` checks against ``max_paths``.
+    """
+    frontier = {start_type: 1}
+    total = 0
+    for _ in range(max_length):
+        following = {}
+        for kind, count in frontier.items():
+            for _, next_kind in _steps_from(graph, kind, relations):
+                following[next_kind] = following.get(next_kind, 0) + count
+        total += sum(following.values())
+        frontier = following
+    return total
+
+
+def _step_matrix(graph, step, value):
+    matrix = graph.adjacency(step.relation)
+    if step.inverse:
+        matrix = matrix.T.tocsr()
+    if value == "random_walk":
+        out_degree = np.asarray(matrix.sum(axis=1)).ravel()
+        scale = np.divide(
+            1.0, out_degree, out=np.zeros_like(out_degree), where=out_degree > 0
+        )
+        matrix = sparse.diags(scale) @ matrix
+    return matrix.tocsr()
+
+
+class PathFeaturizer(TransformerMixin, BaseEstimator):
+    """Relation-path features of entity pairs (link tasks) or entities (node tasks).
+
+    For a link task ``X`` is an ``(n, 2)`` array of ``(head, tail)`` entity
+    names. Each feature is a *relation path*, a sequence of up to
+    ``max_length`` relations, each followed forwards or backwards (``r^-1``),
+    that leads from the head to the tail (Lao and Cohen, 2010; Gardner and
+    Mitchell, 2015). Its value for a pair is whether such a path exists
+    (``"binary"``), how many there are (``"count"``), or the probability that
+    a random walk from the head that follows the path's relations, choosing
+    uniformly among the edges at each step, ends at the tail
+    (``"random_walk"``, the Path Ranking Algorithm's feature). With
+    ``include_properties``, ``head:p`` and ``tail:p`` features say which unary
+    relations hold for the head and the tail.
+
+    For a node task ``X`` is an ``(n, 1)`` array of entity names; a feature
+    ``path:π`` is the value of the paths π from the entity to any entity, and
+    ``path:π:p`` of those that end at an entity where the unary relation ``p``
+    holds; ``self:p`` says whether ``p`` holds for the entity itself.
+
+    Leakage is ruled out by construction. In a link task every edge of the
+    target ``relation`` (so the queried edge of every pair) is hidden from
+    the paths. In a node task, the entity's own value of the target unary
+    ``relation`` is hidden (a path back to itself does not count it, and
+    there is no ``self:`` feature of it); other entities' values are used.
+    Relations named in ``hidden_relations`` (say, an inverse copy of the
+    label) are hidden everywhere.
+
+    Parameters
+    ----------
+    graph : RelationalGraph
+        The graph the entities live in. Deep copies return the same graph, so
+        :func:`~sklearn.base.clone` is cheap.
+    relation : str, default=None
+        The target relation: binary for a link task, unary for a node task.
+        Its edges (link task) or the queried entity's value (node task) are
+        hidden. None hides nothing but ``hidden_relations``.
+    max_length : int, default=3
+        Longest path, in relations.
+    value : {"binary", "count", "random_walk"}, default="binary"
+        What a path feature holds.
+    hidden_relations : tuple of str, default=()
+        Relations never used.
+    include_properties : bool, default=True
+        Add the unary-relation features (``head:``, ``tail:``, ``self:``,
+        ``path:π:p``).
+    min_support : int, default=1
+        Keep the features that are non-zero for at least this many of the
+        rows given to ``fit``.
+    max_paths : int, default=20000
+        Refuse (with advice) when the schema allows more typed paths than
+        this: the work grows with their number.
+    n_jobs : int, default=None
+        Paths that start with different steps are followed in parallel
+        (joblib threads).
+    verbose : int, default=0
+        Log progress (``logging`` at INFO) when positive.
+
+    Attributes
+    ----------
+    paths_ : list of tuple of Step
+        The relation paths kept, in feature order (properties excluded).
+    feature_names_ : ndarray of str
+        Names of all features, as :meth:`get_feature_names_out` returns them.
+    task_ : {"link", "node"}
+        From the width of ``X`` in ``fit``.
+    n_typed_paths_ : int
+        Typed paths the schema allows (before looking at the data).
+
+    References
+    ----------
+    .. [1] N. Lao and W. W. Cohen. Relational retrieval using a combination of
+       path-constrained random walks. *Machine Learning*, 81, 2010.
+    .. [2] M. Gardner and T. Mitchell. Efficient and expressive knowledge base
+       completion using subgraph feature extraction. *EMNLP*, 2015.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.relational import PathFeaturizer, RelationalGraph
+    >>> graph = RelationalGraph.from_triples([
+    ...     ("ann", "actedin", "m1"), ("bob", "directed", "m1"),
+    ...     ("ann", "workedunder", "bob"),
+    ... ])
+    >>> featurizer = PathFeaturizer(graph, relation="workedunder", max_length=2)
+    >>> features = featurizer.fit_transform(np.array([["ann", "bob"]]))
+    >>> dict(zip(featurizer.get_feature_names_out(), features.toarray()[0]))
+    {'path:actedin/directed^-1': np.float64(1.0)}
+    """
+
+    _parameter_constraints = {
+        "graph": [HasMethods(["adjacency", "indices"])],
+        "relation": [str, None],
+        "max_length": [Interval(numbers.Integral, 1, None, closed="left")],
+        "value": [StrOptions({"binary", "count", "random_walk"})],
+        "hidden_relations": [tuple, list],
+        "include_properties": ["boolean"],
+        "min_support": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_paths": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_jobs": [numbers.Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        graph,
+        *,
+        relation=None,
+        max_length=3,
+        value="binary",
+        hidden_relations=(),
+        include_properties=True,
+        min_support=1,
+        max_paths=20000,
+        n_jobs=None,
+        verbose=0,
+    ):
+        self.graph = graph
+        self.relation = relation
+        self.max_length = max_length
+        self.value = value
+        self.hidden_relations = hidden_relations
+        self.include_properties = include_properties
+        self.min_support = min_support
+        self.max_paths = max_paths
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    # -- input ------------------------------------------------------------------------
+
+    def _check_X(self, X, width=None):
+        X = np.asarray(X, dtype=object)
+        if X.ndim != 2 or X.shape[1] not in (1, 2):
+            raise ValueError(
+                "X must hold entity names: shape (n, 2) for (head, tail) pairs of a "
+                f"link task or (n, 1) for a node task; got shape {X.shape}."
+            )
+        if width is not None and X.shape[1] != width:
+            raise ValueError(
+                f"X has {X.shape[1]} column(s) but the featurizer was fitted on "
+                f"{width} ({self.task_} task)."
+            )
+        if X.shape[0] == 0:
+            raise ValueError("X has no rows.")
+        return X
+
+    def _usable_relations(self, task):
+        graph = self.graph
+        hidden = set(self.hidden_relations)
+        for relation in hidden:
+            graph.check_relation(relation)
+        if self.relation is not None:
+            graph.check_relation(self.relation)
+            arity = len(graph.schema[self.relation])
+            if arity != (2 if task == "link" else 1):
+                raise ValueError(
+                    f"A {task} task needs a {'binary' if task == 'link' else 'unary'} "
+                    f"target relation; {self.relation!r} has {arity} argument(s)."
+                )
+            if task == "link":
+                hidden.add(self.relation)
+        binary = [r for r in graph.binary_relations() if r not in hidden]
+        unary = [
+            r for r in graph.unary_relations() if r not in hidden or r == self.relation
+        ]
+        return binary, [r for r in unary if r not in set(self.hidden_relations)]
+
+    def _start_type(self, X, column):
+        kinds = {self.graph.entity_type(name) for name in np.unique(X[:, column])}
+        return kinds.pop() if len(kinds) == 1 else UNTYPED
+
+    # -- path values ------------------------------------------------------------------
+
+    def _follow(self, first, starts, relations, keep):
+        """Values of every path beginning with ``first``, as ``(path, matrix)``.
+
+        ``matrix`` has one row per start entity and one column per entity.
+        Only paths in ``keep`` are returned (all if ``keep`` is None); a path
+        no start entity can follow is not extended.
+        """
+        graph = self.graph
+        found = []
+        stack = [
+            ((first[0],), first[1], starts @ _step_matrix(graph, first[0], self.value))
+        ]
+        while stack:
+            path, kind, values = stack.pop()
+            if values.nnz == 0:
+                continue
+            if keep is None or path in keep:
+                found.append((path, values))
+            if len(path) == self.max_length:
+                continue
+            for step, next_kind in _steps_from(graph, kind, relations):
+                prefix = path + (step,)
+                if keep is not None and prefix not in keep.prefixes:
+                    continue
+                stack.append(
+                    (prefix, next_kind, values @ _step_matrix(graph, step, self.value))
+                )
+        return found
+
+    def _path_values(self, X, keep=None):
+        """``[(path, values of the rows of X)]`` for every path (in ``keep``)."""
+        graph = self.graph
+        relations, _ = self._usable_relations(self.task_)
+        starts, rows = np.unique(X[:, 0], return_inverse=True)
+        n = len(graph.entities)
+        start_matrix = sparse.csr_matrix(
+            (np.ones(len(starts)), (np.arange(len(starts)), graph.indices(starts))),
+            shape=(len(starts), n),
+        )
+        start_type = self._start_type(X, 0)
+        firsts = _steps_from(graph, start_type, relations)
+        if keep is not None:
+            firsts = [f for f in firsts if (f[0],) in keep.prefixes]
+        batches = Parallel(n_jobs=self.n_jobs, prefer="threads")(
+            delayed(self._follow)(first, start_matrix, relations, keep)
+            for first in firsts
+        )
+        found = [item for batch in batches for item in batch]
+        if self.verbose:
+            logger.info(
+                "followed %d relation paths from %d entities", len(found), len(starts)
+            )
+        return [(path, self._row_values(X, rows, values)) for path, values in found]
+
+    def _row_values(self, X, rows, values):
+        """Per row of X: the value at its tail (link) or per end property (node)."""
+        values = values.tocsr()
+        if self.task_ == "link":
+            tails = self.graph.indices(X[:, 1])
+            out = np.asarray(values[rows, tails]).ravel()
+            return {"": out}
+        out = {"": np.asarray(values.sum(axis=1)).ravel()[rows]}
+        if self.include_properties:
+            own = self.graph.indices(X[:, 0])
+            for prop in self._properties:
+                mask = self.graph.property_mask(prop).astype(float)
+                reach = np.asarray(values @ mask).ravel()[rows]
+                if prop == self.relation:
+                    # The entity's own label, reached by a path back to itself.
+                    reach = reach - np.asarray(values[rows, own]).ravel() * mask[own]
+                out[prop] = reach
+        return out
+
+    def _property_columns(self, X):
+        graph = self.graph
+        columns = {}
+        ends = (("head", 0), ("tail", 1)) if self.task_ == "link" else (("self", 0),)
+        for prefix, column in ends:
+            entities = graph.indices(X[:, column])
+            for prop in self._properties:
+                if self.task_ == "node" and prop == self.relation:
+                    continue
+                columns[f"{prefix}:{prop}"] = graph.property_mask(prop)[
+                    entities
+                ].astype(float)
+        return columns
+
+    def _all_columns(self, X, keep=None):
+        columns = {}
+        for path, by_property in self._path_values(X, keep):
+            for prop, values in by_property.items():
+                name = f"path:{path_name(path)}" + (f":{prop}" if prop else "")
+                columns[name] = values
+        if self.include_properties:
+            columns.update(self._property_columns(X))
+        return columns
+
+    def _finish(self, values):
+        if self.value == "binary":
+            return (values > 0).astype(float)
+        return values
+
+    # -- estimator API ----------------------------------------------------------------
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Find the path features present among the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n, 2) or (n, 1)
+            Entity pairs (link task) or entities (node task).
+        y : ignored
+
+        Returns
+        -------
+        self : object
+        """
+        X = self._check_X(X)
+        self.task_ = "link" if X.shape[1] == 2 else "node"
+        relations, self._properties = self._usable_relations(self.task_)
+        self.n_typed_paths_ = count_typed_paths(
+            self.graph, self._start_type(X, 0), self.max_length, relations
+        )
+        if self.n_typed_paths_ > self.max_paths:
+            raise ValueError(
+                f"max_length={self.max_length} allows {self.n_typed_paths_} typed "
+                f"relation paths from the {self._start_type(X, 0)!r} entities, more "
+                f"than max_paths={self.max_paths}; the work grows with their number. "
+                "Lower max_length, hide relations (hidden_relations=...), or raise "
+                "max_paths if you can afford it."
+            )
+        columns = self._all_columns(X)
+        support = {
+            name: int(np.count_nonzero(values)) for name, values in columns.items()
+        }
+        names = [n for n in columns if support[n] >= self.min_support]
+        self.feature_names_ = np.array(names, dtype=object)
+        self.paths_ = list(
+            dict.fromkeys(
+                parse_path(n.split(":")[1]) for n in names if n.startswith("path:")
+            )
+        )
+        self.support_ = np.array([support[n] for n in names])
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        """Path features of the rows of ``X``, as a sparse matrix.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n, 2) or (n, 1)
+
+        Returns
+        -------
+        features : sparse matrix of shape (n, n_features)
+            CSR; columns as :meth:`get_feature_names_out`.
+        """
+        check_is_fitted(self)
+        X = self._check_X(X, width=self.n_features_in_)
+        columns = self._all_columns(X, _Vocabulary(self.paths_))
+        n = X.shape[0]
+        blocks = [
+            sparse.csc_matrix(self._finish(columns[name]).reshape(-1, 1))
+            if name in columns
+            else sparse.csc_matrix((n, 1))
+            for name in self.feature_names_
+        ]
+        if not blocks:
+            return sparse.csr_matrix((n, 0))
+        return sparse.hstack(blocks, format="csr")
+
+    def fit_transform(self, X, y=None):
+        """Fit and transform the same rows."""
+        return self.fit(X, y).transform(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names: ``path:...``, ``path:...:p``, ``head:p``, ``tail:p``, ``self:p``."""
+        check_is_fitted(self)
+        return self.feature_names_.copy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+
+class _Vocabulary:
+    """The paths kept at fit, and all their prefixes, for transform."""
+
+    def __init__(self, paths):
+        self.paths = set(paths)
+        self.prefixes = {p[:k] for p in self.paths for k in range(1, len(p) + 1)}
+
+    def __contains__(self, path):
+        return path in self.paths
