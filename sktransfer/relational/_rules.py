@@ -6,7 +6,7 @@ import numpy as np
 import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.fixes import parse_version
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
@@ -108,16 +108,13 @@ class PathRuleLearner(ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "graph": [HasMethods(["adjacency", "indices"])],
-        "relation": [str, None],
-        "max_length": [Interval(numbers.Integral, 1, None, closed="left")],
-        "value": [StrOptions({"binary", "count", "random_walk"})],
-        "hidden_relations": [tuple, list],
+        **{
+            name: constraint
+            for name, constraint in PathFeaturizer._parameter_constraints.items()
+            if name not in ("include_properties", "verbose")
+        },
         "penalty": [StrOptions({"l1", "l2"})],
         "C": [Interval(numbers.Real, 0, None, closed="neither")],
-        "min_support": [Interval(numbers.Integral, 1, None, closed="left")],
-        "max_paths": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_jobs": [numbers.Integral, None],
         "random_state": ["random_state"],
     }
 
