@@ -148,6 +148,21 @@ def _choose_solver(solver, n_samples):
     return solver
 
 
+def _landmarks(X, is_source, kernel, n_landmarks, rng):
+    """The fast path's landmarks.
+
+    For a linear kernel with at most ``n_landmarks`` features, the unit
+    vectors of the feature space: then ``k(x, e_j) = x_j``, the Nystroem
+    features are the rows themselves and the fast path is exact. Landmarks
+    drawn from the rows could miss a rare feature (a word in a few documents)
+    and with it a direction of the kernel.
+    """
+    n_features = X.shape[1]
+    if kernel == "linear" and n_features <= n_landmarks:
+        return np.eye(n_features)
+    return X[_draw_landmarks(is_source, n_landmarks, rng)]
+
+
 def _draw_landmarks(is_source, n_landmarks, rng):
     """Indices of landmark rows: half from each kind of domain where possible.
 
@@ -291,8 +306,7 @@ def _solve_fast(X, is_source, kernel, params, problem, settings, rng):
     and embeds the rows as ``G a``. The problem in ``a`` is ``r x r``, built
     from products of ``Phi`` with a few per-row vectors.
     """
-    chosen = _draw_landmarks(is_source, settings["n_landmarks"], rng)
-    landmarks = X[chosen]
+    landmarks = _landmarks(X, is_source, kernel, settings["n_landmarks"], rng)
     projection = nystroem_basis(landmarks, kernel=kernel, **params)
     features = kernel_features(
         X, landmarks, projection, kernel=kernel, n_jobs=settings["n_jobs"], **params
@@ -554,7 +568,9 @@ _SHARED_PARAMETERS_DOC = """\
 _SHARED_ATTRIBUTES_DOC = """\
     landmarks_ : {ndarray, sparse matrix} of shape (n_landmarks, n_features)
         Rows the kernel is evaluated against in ``transform``: every training
-        row on the exact path, the landmarks on the fast path.
+        row on the exact path, the landmarks on the fast path (for a linear
+        kernel with at most ``n_landmarks`` features, the unit vectors of the
+        feature space, which makes the fast path exact).
     coefficients_ : ndarray of shape (n_landmarks, n_components)
         Each component as a combination of kernel values against
         ``landmarks_``, scaled to unit variance over the training rows.

@@ -558,3 +558,19 @@ def test_too_many_neighbours_raises():
         SemiSupervisedTCA(n_components=2, locality=1.0, n_neighbors=10).fit(
             X, y, sample_domain=sample_domain
         )
+
+
+def test_fast_linear_path_is_exact_with_few_features_even_when_rare():
+    # Rare features (each non-zero in a handful of rows) are what landmarks
+    # drawn from the rows miss; the unit-vector landmarks cannot.
+    rng = np.random.RandomState(0)
+    X = sp.random(600, 40, density=0.03, random_state=rng, format="csr")
+    X = X + sp.csr_matrix(rng.normal(size=(600, 40)) * (rng.uniform(size=40) < 0.2))
+    sample_domain = np.r_[np.ones(300, int), -2 * np.ones(300, int)]
+    exact = TransferComponentAnalysis(5, kernel="linear", solver="exact")
+    fast = TransferComponentAnalysis(5, kernel="linear", solver="fast", n_landmarks=50)
+    Z_exact = exact.fit_transform(X, sample_domain=sample_domain)
+    Z_fast = fast.fit_transform(X, sample_domain=sample_domain)
+    assert fast.n_landmarks_ == 40
+    assert_allclose(fast.eigenvalues_, exact.eigenvalues_, rtol=1e-8)
+    assert np.degrees(linalg.subspace_angles(Z_exact, Z_fast).max()) < 1e-6
