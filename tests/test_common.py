@@ -23,7 +23,12 @@ from sktransfer import (
     make_transfer_pipeline,
 )
 from sktransfer.model_selection import NegativeTransferGuard
-from sktransfer.relational import PathFeaturizer, PathRuleLearner
+from sktransfer.relational import (
+    PathFeaturizer,
+    PathRuleLearner,
+    PredicateMapper,
+    RelationalTransferClassifier,
+)
 from sktransfer.utils import all_estimators
 
 # Extra or required-argument instances, keyed by class.
@@ -135,6 +140,10 @@ _NOT_CHECKABLE = {
         "pickle, Pipeline and GridSearchCV)"
     ),
     PathRuleLearner: "as PathFeaturizer: X holds entity names of a RelationalGraph",
+    RelationalTransferClassifier: (
+        "as PathFeaturizer: X holds entity names of two RelationalGraphs"
+    ),
+    PredicateMapper: "maps the relations of two graphs; it has no X to check",
 }
 
 

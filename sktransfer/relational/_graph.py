@@ -338,8 +338,8 @@ class RelationalGraph:
         modes : str, Path or iterable of str, default=None
             Mode declarations (``pred(+type,-type).``) giving the schema.
         exclude : iterable of str, default=()
-            Relations to leave out (the target relation, or relations that
-            copy the label).
+            Relations whose facts are left out (the target relation, or
+            relations that copy the label); the schema keeps their types.
 
         Returns
         -------
@@ -347,8 +347,7 @@ class RelationalGraph:
         """
         exclude = set(exclude)
         kept = [fact for fact in read_facts(facts) if fact[0] not in exclude]
-        schema = read_modes(modes) if modes is not None else {}
-        schema = {r: t for r, t in schema.items() if r not in exclude}
+        schema = read_modes(modes) if modes is not None else None
         return cls(kept, schema=schema)
 
     # -- immutability ----------------------------------------------------------------

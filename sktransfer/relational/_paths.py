@@ -141,6 +141,11 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
     max_paths : int, default=20000
         Refuse (with advice) when the schema allows more typed paths than
         this: the work grows with their number.
+    features : list of str, default=None
+        A fixed list of feature names (as :meth:`get_feature_names_out` gives
+        them), in the output's order: ``fit`` then looks for nothing else and
+        keeps every one, whatever its support (what a mapped source model
+        needs). None finds the features among the rows given to ``fit``.
     n_jobs : int, default=None
         Paths that start with different steps are followed in parallel
         (joblib threads).
@@ -188,6 +193,7 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         "include_properties": ["boolean"],
         "min_support": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_paths": [Interval(numbers.Integral, 1, None, closed="left")],
+        "features": [list, tuple, None],
         "n_jobs": [numbers.Integral, None],
         "verbose": ["verbose"],
     }
@@ -203,6 +209,7 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         include_properties=True,
         min_support=1,
         max_paths=20000,
+        features=None,
         n_jobs=None,
         verbose=0,
     ):
@@ -214,6 +221,7 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         self.include_properties = include_properties
         self.min_support = min_support
         self.max_paths = max_paths
+        self.features = features
         self.n_jobs = n_jobs
         self.verbose = verbose
 
@@ -394,11 +402,19 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
                 "Lower max_length, hide relations (hidden_relations=...), or raise "
                 "max_paths if you can afford it."
             )
-        columns = self._all_columns(X)
-        support = {
-            name: int(np.count_nonzero(values)) for name, values in columns.items()
-        }
-        names = [n for n in columns if support[n] >= self.min_support]
+        if self.features is not None:
+            names = self._checked_features()
+            paths = [
+                parse_path(n.split(":")[1]) for n in names if n.startswith("path:")
+            ]
+            columns = self._all_columns(X, _Vocabulary(paths))
+            support = {n: int(np.count_nonzero(columns.get(n, 0))) for n in names}
+        else:
+            columns = self._all_columns(X)
+            support = {
+                name: int(np.count_nonzero(values)) for name, values in columns.items()
+            }
+            names = [n for n in columns if support[n] >= self.min_support]
         self.feature_names_ = np.array(names, dtype=object)
         self.paths_ = list(
             dict.fromkeys(
@@ -408,6 +424,21 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         self.support_ = np.array([support[n] for n in names])
         self.n_features_in_ = X.shape[1]
         return self
+
+    def _checked_features(self):
+        names = list(self.features)
+        for name in names:
+            kind, _, rest = name.partition(":")
+            if kind not in ("path", "head", "tail", "self") or not rest:
+                raise ValueError(
+                    f"Feature {name!r} is not a path featurizer's feature name "
+                    "(path:..., path:...:p, head:p, tail:p or self:p)."
+                )
+            body, _, prop = rest.partition(":") if kind == "path" else ("", "", rest)
+            relations = [s.relation for s in parse_path(body)] if body else []
+            for relation in relations + ([prop] if prop else []):
+                self.graph.check_relation(relation)
+        return names
 
     def transform(self, X):
         """Path features of the rows of ``X``, as a sparse matrix.

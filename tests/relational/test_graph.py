@@ -73,7 +73,9 @@ def test_from_srlearn_files_types_and_projections(tmp_path):
     same = RelationalGraph.from_srlearn(FACTS, modes=MODES)
     assert same.facts == graph.facts
     hidden = RelationalGraph.from_srlearn(FACTS, modes=MODES, exclude=["advisedby"])
-    assert "advisedby" not in hidden.relations
+    assert not any(relation == "advisedby" for relation, _ in hidden.facts)
+    assert hidden.schema["advisedby"] == ("person", "person")  # types are kept
+    assert hidden.adjacency("advisedby").nnz == 0
 
 
 def test_from_triples_and_from_facts_agree():
