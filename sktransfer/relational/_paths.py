@@ -76,8 +76,10 @@ def count_typed_paths(graph, start_type, max_length, relations):
     return total
 
 
-def _step_matrix(graph, step, value):
-    matrix = graph.adjacency(step.relation)
+def _step_matrix(graph, step, value, masked):
+    matrix = masked.get(step.relation)
+    if matrix is None:
+        matrix = graph.adjacency(step.relation)
     if step.inverse:
         matrix = matrix.T.tocsr()
     if value == "random_walk":
@@ -111,9 +113,12 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
 
     Leakage is ruled out by construction. In a link task every edge of the
     target ``relation`` (so the queried edge of every pair) is hidden from
-    the paths. In a node task, the entity's own value of the target unary
-    ``relation`` is hidden (a path back to itself does not count it, and
-    there is no ``self:`` feature of it); other entities' values are used.
+    the paths (``hide="relation"``), or, with ``hide="query"``, only the edge
+    between each queried pair: other known edges of the relation stay usable
+    ("a friend bought it"), and the rows' own answers do not. In a node task,
+    the entity's own value of the target unary ``relation`` is hidden (a path
+    back to itself does not count it, and there is no ``self:`` feature of
+    it); other entities' values are used.
     Relations named in ``hidden_relations`` (say, an inverse copy of the
     label) are hidden everywhere.
 
@@ -130,6 +135,9 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         Longest path, in relations.
     value : {"binary", "count", "random_walk"}, default="binary"
         What a path feature holds.
+    hide : {"relation", "query"}, default="relation"
+        In a link task, hide every edge of ``relation``, or only the edges
+        between the queried pairs of the rows being featurized.
     hidden_relations : tuple of str, default=()
         Relations never used.
     include_properties : bool, default=True
@@ -189,6 +197,7 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         "relation": [str, None],
         "max_length": [Interval(numbers.Integral, 1, None, closed="left")],
         "value": [StrOptions({"binary", "count", "random_walk"})],
+        "hide": [StrOptions({"relation", "query"})],
         "hidden_relations": [tuple, list],
         "include_properties": ["boolean"],
         "min_support": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -205,6 +214,7 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         relation=None,
         max_length=3,
         value="binary",
+        hide="relation",
         hidden_relations=(),
         include_properties=True,
         min_support=1,
@@ -217,6 +227,7 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         self.relation = relation
         self.max_length = max_length
         self.value = value
+        self.hide = hide
         self.hidden_relations = hidden_relations
         self.include_properties = include_properties
         self.min_support = min_support
@@ -256,7 +267,7 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
                     f"A {task} task needs a {'binary' if task == 'link' else 'unary'} "
                     f"target relation; {self.relation!r} has {arity} argument(s)."
                 )
-            if task == "link":
+            if task == "link" and self.hide == "relation":
                 hidden.add(self.relation)
         binary = [r for r in graph.binary_relations() if r not in hidden]
         unary = [
@@ -264,13 +275,27 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         ]
         return binary, [r for r in unary if r not in set(self.hidden_relations)]
 
+    def _masked_query_edges(self, X):
+        """With ``hide="query"``: the target relation without the rows' own edges."""
+        if self.task_ != "link" or self.relation is None or self.hide != "query":
+            return {}
+        graph = self.graph
+        adjacency = graph.adjacency(self.relation)
+        queried = sparse.csr_matrix(
+            (np.ones(X.shape[0]), (graph.indices(X[:, 0]), graph.indices(X[:, 1]))),
+            shape=adjacency.shape,
+        )
+        masked = adjacency - adjacency.multiply(queried > 0)
+        masked.eliminate_zeros()
+        return {self.relation: masked.tocsr()}
+
     def _start_type(self, X, column):
         kinds = {self.graph.entity_type(name) for name in np.unique(X[:, column])}
         return kinds.pop() if len(kinds) == 1 else UNTYPED
 
     # -- path values ------------------------------------------------------------------
 
-    def _follow(self, first, starts, relations, keep):
+    def _follow(self, first, starts, relations, keep, masked):
         """Values of every path beginning with ``first``, as ``(path, matrix)``.
 
         ``matrix`` has one row per start entity and one column per entity.
@@ -280,7 +305,11 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         graph = self.graph
         found = []
         stack = [
-            ((first[0],), first[1], starts @ _step_matrix(graph, first[0], self.value))
+            (
+                (first[0],),
+                first[1],
+                starts @ _step_matrix(graph, first[0], self.value, masked),
+            )
         ]
         while stack:
             path, kind, values = stack.pop()
@@ -295,7 +324,11 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
                 if keep is not None and prefix not in keep.prefixes:
                     continue
                 stack.append(
-                    (prefix, next_kind, values @ _step_matrix(graph, step, self.value))
+                    (
+                        prefix,
+                        next_kind,
+                        values @ _step_matrix(graph, step, self.value, masked),
+                    )
                 )
         return found
 
@@ -314,7 +347,9 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         if keep is not None:
             firsts = [f for f in firsts if (f[0],) in keep.prefixes]
         batches = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(self._follow)(first, start_matrix, relations, keep)
+            delayed(self._follow)(
+                first, start_matrix, relations, keep, self._masked_query_edges(X)
+            )
             for first in firsts
         )
         found = [item for batch in batches for item in batch]

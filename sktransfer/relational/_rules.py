@@ -55,6 +55,9 @@ class PathRuleLearner(ClassifierMixin, BaseEstimator):
         Longest rule body, in relations.
     value : {"binary", "count", "random_walk"}, default="binary"
         What a rule's feature holds.
+    hide : {"relation", "query"}, default="relation"
+        Hide every edge of ``relation`` from the rule bodies, or only each
+        row's own edge (see :class:`PathFeaturizer`).
     hidden_relations : tuple of str, default=()
         Relations no rule may use (say, an inverse copy of the label).
     penalty : {"l1", "l2"}, default="l1"
@@ -125,6 +128,7 @@ class PathRuleLearner(ClassifierMixin, BaseEstimator):
         relation,
         max_length=3,
         value="binary",
+        hide="relation",
         hidden_relations=(),
         penalty="l1",
         C=1.0,
@@ -137,6 +141,7 @@ class PathRuleLearner(ClassifierMixin, BaseEstimator):
         self.relation = relation
         self.max_length = max_length
         self.value = value
+        self.hide = hide
         self.hidden_relations = hidden_relations
         self.penalty = penalty
         self.C = C
@@ -151,6 +156,7 @@ class PathRuleLearner(ClassifierMixin, BaseEstimator):
             relation=self.relation,
             max_length=self.max_length,
             value=self.value,
+            hide=self.hide,
             hidden_relations=self.hidden_relations,
             min_support=self.min_support,
             max_paths=self.max_paths,

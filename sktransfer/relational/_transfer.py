@@ -53,6 +53,7 @@ def mapped_model(source_model, mapping, target_graph, target_relation):
         relation=target_relation,
         max_length=source_model.max_length,
         value=source_model.value,
+        hide=source_model.hide,
         features=list(mapped),
     )
     return _LinearPathModel(
@@ -150,6 +151,9 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
     max_length : int, default=3
         Longest path, in relations.
     value : {"binary", "count", "random_walk"}, default="binary"
+    hide : {"relation", "query"}, default="relation"
+        Hide every edge of the predicted relation from the paths, or only each
+        row's own edge (see :class:`PathFeaturizer`).
     C : float, default=1.0
         Inverse L2 strength of the target model (and the source's L1).
     hidden_relations : tuple of str, default=()
@@ -196,6 +200,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         "cv": [Interval(numbers.Integral, 2, None, closed="left"), HasMethods("split")],
         "max_length": [Interval(numbers.Integral, 1, None, closed="left")],
         "value": [StrOptions({"binary", "count", "random_walk"})],
+        "hide": [StrOptions({"relation", "query"})],
         "C": [Interval(numbers.Real, 0, None, closed="neither")],
         "hidden_relations": [tuple, list],
         "source_hidden_relations": [tuple, list],
@@ -218,6 +223,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         cv=3,
         max_length=3,
         value="binary",
+        hide="relation",
         C=1.0,
         hidden_relations=(),
         source_hidden_relations=(),
@@ -235,6 +241,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.max_length = max_length
         self.value = value
+        self.hide = hide
         self.C = C
         self.hidden_relations = hidden_relations
         self.source_hidden_relations = source_hidden_relations
@@ -248,6 +255,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
             relation=self.target_relation,
             max_length=self.max_length,
             value=self.value,
+            hide=self.hide,
             hidden_relations=self.hidden_relations,
             penalty="l2",
             C=self.C,
@@ -292,6 +300,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
             relation=self.source_relation,
             max_length=self.max_length,
             value=self.value,
+            hide=self.hide,
             hidden_relations=self.source_hidden_relations,
             C=self.C,
             n_jobs=self.n_jobs,
@@ -355,6 +364,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
             relation=self.target_relation,
             max_length=self.max_length,
             value=self.value,
+            hide=self.hide,
             hidden_relations=self.hidden_relations,
             features=names,
             n_jobs=self.n_jobs,

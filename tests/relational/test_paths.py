@@ -181,3 +181,22 @@ def test_in_a_pipeline_and_grid_search():
     search = GridSearchCV(pipe, {"pathfeaturizer__max_length": [1, 2]}, cv=3)
     search.fit(X, y)
     assert search.predict(X).shape == (12,)
+
+
+def test_hide_query_keeps_the_other_edges_of_the_relation():
+    graph = RelationalGraph.from_facts(
+        {
+            "bought": [("u1", "i1"), ("u2", "i1"), ("u2", "i2")],
+            "friend": [("u1", "u2")],
+        },
+        schema={"bought": ("user", "item"), "friend": ("user", "user")},
+    )
+    X = np.array([["u1", "i1"], ["u1", "i2"]], dtype=object)
+    query = PathFeaturizer(graph, relation="bought", hide="query", max_length=2)
+    u1_i1, u1_i2 = _values(query.fit(X), X)
+    # u1's own purchase of i1 is hidden; a friend's purchase of it is not.
+    assert u1_i1.get("path:bought", 0) == 0
+    assert u1_i1["path:friend/bought"] == 1
+    assert u1_i2["path:friend/bought"] == 1
+    relation = PathFeaturizer(graph, relation="bought", max_length=2).fit(X)
+    assert not any("bought" in n for n in relation.get_feature_names_out())
