@@ -137,7 +137,10 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         What a path feature holds.
     hide : {"relation", "query"}, default="relation"
         In a link task, hide every edge of ``relation``, or only the edges
-        between the queried pairs of the rows being featurized.
+        between the queried pairs of the rows being featurized (all of them
+        at once, so a row's features also miss the other rows' edges: meant
+        for examples held out of the graph, where the known edges of the
+        relation are evidence, as in recommendation).
     hidden_relations : tuple of str, default=()
         Relations never used.
     include_properties : bool, default=True
