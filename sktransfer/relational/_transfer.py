@@ -334,16 +334,29 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
             self.mapper_.fit()
         self.mapping_ = self.mapper_.mapping_
 
-    def _target_features(self, prior_names, X_labeled):
-        """The mapped rules, revised by the paths found among the labeled rows."""
+    def _target_features(self, prior_names, X_target, X_labeled):
+        """The mapped rules, revised: those that never fire on a target row
+        (labeled or not) are dropped, the paths found among the labeled rows
+        are added."""
         names = list(prior_names)
+        if self.revise and names:
+            support = (
+                PathFeaturizer(
+                    self.target_graph,
+                    relation=self.target_relation,
+                    max_length=self.max_length,
+                    value=self.value,
+                    hide=self.hide,
+                    hidden_relations=self.hidden_relations,
+                    features=names,
+                )
+                .fit(X_target)
+                .support_
+            )
+            names = [n for n, count in zip(names, support) if count > 0]
         if X_labeled.shape[0] and (self.revise or not names):
             found = self.scratch()._featurizer().fit(X_labeled)
-            found_names = list(found.get_feature_names_out())
-            if self.revise:
-                fired = set(found_names)
-                names = [n for n in names if n in fired]
-            names += [n for n in found_names if n not in names]
+            names += [n for n in found.get_feature_names_out() if n not in names]
         return names
 
     def _fit_target(self, X_target, X_labeled, y_labeled):
@@ -358,7 +371,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
             if prior is not None
             else {}
         )
-        names = self._target_features(list(prior_weights), X_labeled)
+        names = self._target_features(list(prior_weights), X_target, X_labeled)
         self.featurizer_ = PathFeaturizer(
             self.target_graph,
             relation=self.target_relation,
