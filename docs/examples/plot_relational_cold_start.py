@@ -128,9 +128,12 @@ def split(n_labeled, seed):
 
 
 def stacked(labeled):
-    X = np.vstack([X_books, X_gadgets[labeled]])
-    y = np.r_[y_books, y_gadgets[labeled]]
-    domain = np.r_[np.ones(len(y_books), int), -2 * np.ones(len(labeled), int)]
+    """Source pairs, then every gadget pair: the unlabeled ones carry -1."""
+    target_labels = np.full(len(y_gadgets), -1)
+    target_labels[labeled] = y_gadgets[labeled]
+    X = np.vstack([X_books, X_gadgets])
+    y = np.r_[y_books, target_labels]
+    domain = np.r_[np.ones(len(y_books), int), -2 * np.ones(len(y_gadgets), int)]
     return X, y, domain
 
 
@@ -142,7 +145,7 @@ for n_labeled in LABELED:
         X, y, domain = stacked(labeled)
         transfer = classifier().fit(X, y, sample_domain=domain)
         scratch = transfer.scratch().fit(X_gadgets[labeled], y_gadgets[labeled])
-        unlabeled = np.where(domain < 0, -1, y)  # the same rows, labels hidden
+        unlabeled = np.where(domain < 0, -1, y)  # no target label at all
         zero_shot = classifier().fit(X, unlabeled, sample_domain=domain)
         for name, model in [
             ("transfer", transfer),
