@@ -230,3 +230,58 @@ def test_errors_name_the_problem():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         _classifier(source, target).fit(X, y, sample_domain=sample_domain)
+
+
+def _rings(prefix, n=120, n_rings=6, seed=0, known=None):
+    """Accounts; fraud rings of 5 share one device, the rest have their own."""
+    rng = np.random.RandomState(seed)
+    accounts = [f"{prefix}a{i}" for i in range(n)]
+    fraud = np.zeros(n, dtype=bool)
+    members = rng.permutation(n)[: n_rings * 5]
+    device = {i: f"{prefix}d{i}" for i in range(n)}
+    for ring, chunk in enumerate(np.split(members, n_rings)):
+        fraud[chunk] = True
+        device.update({i: f"{prefix}ring{ring}" for i in chunk})
+    known = range(n) if known is None else known
+    graph = RelationalGraph.from_facts(
+        {
+            f"{prefix}_device": [(accounts[i], device[i]) for i in range(n)],
+            f"{prefix}_fraud": [accounts[i] for i in known if fraud[i]],
+        },
+        schema={
+            f"{prefix}_device": ("account", "device"),
+            f"{prefix}_fraud": ("account",),
+        },
+    )
+    return graph, np.array(accounts, dtype=object)[:, None], fraud.astype(int)
+
+
+def test_node_task_transfer_beats_scratch_with_two_fraud_labels():
+    source, X_source, y_source = _rings("card")
+    _, X_target, y_target = _rings("loan", seed=1)
+    labeled = np.r_[
+        np.flatnonzero(y_target == 1)[:2], np.flatnonzero(y_target == 0)[:2]
+    ]
+    target, _, _ = _rings("loan", seed=1, known=labeled)
+    y_fit = np.full(len(y_target), -1)
+    y_fit[labeled] = y_target[labeled]
+    clf = RelationalTransferClassifier(
+        source,
+        target,
+        source_relation="card_fraud",
+        target_relation="loan_fraud",
+        max_length=2,
+        random_state=0,
+    ).fit(
+        np.vstack([X_source, X_target]),
+        np.r_[y_source, y_fit],
+        sample_domain=np.r_[np.ones(len(y_source), int), -2 * np.ones(len(y_fit), int)],
+    )
+    assert clf.mapping_["card_device"] == ("loan_device", False)
+    test = np.setdiff1d(np.arange(len(y_target)), labeled)
+    scratch = clf.scratch().fit(X_target[labeled], y_target[labeled])
+    transfer_auc = roc_auc_score(y_target[test], clf.decision_function(X_target[test]))
+    scratch_auc = roc_auc_score(
+        y_target[test], scratch.decision_function(X_target[test])
+    )
+    assert transfer_auc > scratch_auc + 0.05
