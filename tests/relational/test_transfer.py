@@ -285,3 +285,27 @@ def test_node_task_transfer_beats_scratch_with_two_fraud_labels():
         y_target[test], scratch.decision_function(X_target[test])
     )
     assert transfer_auc > scratch_auc + 0.05
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_grid_search_over_strength_on_target_folds(routing):
+    from sklearn import config_context
+    from sklearn.model_selection import GridSearchCV
+
+    from sktransfer.model_selection import TargetScorer, TargetStratifiedKFold
+
+    source, target = _pair()
+    X, y, sample_domain, X_test, _ = _stacked(source, target, 12)
+    search = GridSearchCV(
+        _classifier(source, target),
+        {"strength": [0.0, 10.0]},
+        cv=TargetStratifiedKFold(3, shuffle=True, random_state=0),
+        scoring=TargetScorer("roc_auc"),
+    )
+    with config_context(enable_metadata_routing=routing):
+        params = {"sample_domain": sample_domain}
+        if not routing:
+            params["groups"] = sample_domain
+        search.fit(X, y, **params)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert search.predict(X_test).shape == (len(X_test),)
