@@ -146,8 +146,10 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         Drop mapped rules without target support, add target paths.
     guard : bool, default=False
         Compare with learning from scratch by inner CV and keep the better.
-    cv : int or splitter, default=3
-        The guard's inner cross-validation.
+    cv : int, splitter or None, default=None
+        The guard's inner cross-validation. None: 20 random halves of the
+        labeled target rows, stratified (a few folds of a handful of rows
+        mostly tie and cannot tell transfer from scratch).
     max_length : int, default=3
         Longest path, in relations.
     value : {"binary", "count", "random_walk"}, default="binary"
@@ -197,7 +199,11 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         "strength": [Interval(numbers.Real, 0, None, closed="left")],
         "revise": ["boolean"],
         "guard": ["boolean"],
-        "cv": [Interval(numbers.Integral, 2, None, closed="left"), HasMethods("split")],
+        "cv": [
+            Interval(numbers.Integral, 2, None, closed="left"),
+            HasMethods("split"),
+            None,
+        ],
         "max_length": [Interval(numbers.Integral, 1, None, closed="left")],
         "value": [StrOptions({"binary", "count", "random_walk"})],
         "hide": [StrOptions({"relation", "query"})],
@@ -220,7 +226,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         strength=1.0,
         revise=True,
         guard=False,
-        cv=3,
+        cv=None,
         max_length=3,
         value="binary",
         hide="relation",
@@ -401,6 +407,15 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
             self.strength,
         )
 
+    def _guard_cv(self):
+        if self.cv is not None:
+            return self.cv
+        from ..model_selection import TargetStratifiedShuffleSplit
+
+        return TargetStratifiedShuffleSplit(
+            20, test_size=0.5, random_state=self.random_state
+        )
+
     def _fit_guarded(self, X, y, sample_domain):
         from ..model_selection import NegativeTransferGuard
 
@@ -409,7 +424,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
             unguarded,
             baseline=self.scratch(),
             baselines=("target_only",),
-            cv=self.cv,
+            cv=self._guard_cv(),
             scoring="roc_auc",
             random_state=self.random_state,
         ).fit(X, y, sample_domain=sample_domain)
