@@ -340,25 +340,25 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
             self.mapper_.fit()
         self.mapping_ = self.mapper_.mapping_
 
+    def _target_featurizer(self, names):
+        return PathFeaturizer(
+            self.target_graph,
+            relation=self.target_relation,
+            max_length=self.max_length,
+            value=self.value,
+            hide=self.hide,
+            hidden_relations=self.hidden_relations,
+            features=names,
+            n_jobs=self.n_jobs,
+        )
+
     def _target_features(self, prior_names, X_target, X_labeled):
         """The mapped rules, revised: those that never fire on a target row
         (labeled or not) are dropped, the paths found among the labeled rows
         are added."""
         names = list(prior_names)
         if self.revise and names:
-            support = (
-                PathFeaturizer(
-                    self.target_graph,
-                    relation=self.target_relation,
-                    max_length=self.max_length,
-                    value=self.value,
-                    hide=self.hide,
-                    hidden_relations=self.hidden_relations,
-                    features=names,
-                )
-                .fit(X_target)
-                .support_
-            )
+            support = self._target_featurizer(names).fit(X_target).support_
             names = [n for n, count in zip(names, support) if count > 0]
         if X_labeled.shape[0] and (self.revise or not names):
             found = self.scratch()._featurizer().fit(X_labeled)
@@ -378,16 +378,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
             else {}
         )
         names = self._target_features(list(prior_weights), X_target, X_labeled)
-        self.featurizer_ = PathFeaturizer(
-            self.target_graph,
-            relation=self.target_relation,
-            max_length=self.max_length,
-            value=self.value,
-            hide=self.hide,
-            hidden_relations=self.hidden_relations,
-            features=names,
-            n_jobs=self.n_jobs,
-        ).fit(X_target)
+        self.featurizer_ = self._target_featurizer(names).fit(X_target)
         self.prior_coef_ = np.array([prior_weights.get(n, 0.0) for n in names])
         self.prior_intercept_ = (
             float(self.source_model_.estimator_.intercept_[0])
