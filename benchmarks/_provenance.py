@@ -111,3 +111,37 @@ def _git(*args):
     return subprocess.run(
         ["git", "-C", str(HERE), *args], capture_output=True, text=True, check=True
     ).stdout.strip()
+
+
+def run_header(args, settings, **files):
+    """What every driver records about a run before it starts.
+
+    The command (``args.argv``), start time and load averages, the measured
+    code (:func:`package_fields` of ``files``), the library versions, the
+    machine, and the values of the argument names in ``settings``.
+    """
+    import time
+
+    import networkx
+    import numpy
+    import scipy
+    import sklearn
+
+    import sktransfer
+
+    return {
+        "argv": args.argv,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "loadavg_start": list(os.getloadavg()),
+        **package_fields(**files),
+        "versions": {
+            "sktransfer": sktransfer.__version__,
+            "scikit-learn": sklearn.__version__,
+            "scipy": scipy.__version__,
+            "numpy": numpy.__version__,
+            "networkx": networkx.__version__,
+            "python": platform.python_version(),
+        },
+        "machine": machine_info(),
+        "settings": {name: getattr(args, name) for name in settings},
+    }

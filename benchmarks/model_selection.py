@@ -84,7 +84,6 @@ import argparse
 import itertools
 import logging
 import os
-import platform
 import re
 import sys
 import tempfile
@@ -100,7 +99,10 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import _run  # noqa: E402
-from _provenance import machine_info, package_fields, snapshot_package  # noqa: E402
+from _provenance import (  # noqa: E402
+    run_header,
+    snapshot_package,
+)
 from _report import (  # noqa: E402
     command_line,
     fmt_load,
@@ -1157,48 +1159,31 @@ def write_markdown(path, rows, meta):
 # ------------------------------------------------------------------- main ---
 
 
+SETTINGS = (
+    "domains",
+    "pairs",
+    "benchmarks",
+    "tca_components",
+    "kmm_B",
+    "seed",
+    "seeds",
+    "guard_components",
+    "n_jobs",
+    "blas_threads",
+)
+
+
 def run_meta(args):
-    import scipy
-    import sklearn
-
-    import sktransfer
-
-    return {
-        "argv": args.argv,
-        "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-        "loadavg_start": list(os.getloadavg()),
-        **package_fields(
-            scorers_sha1="model_selection/_scorers.py",
-            split_sha1="model_selection/_split.py",
-            guard_sha1="model_selection/_guard.py",
-            pipeline_sha1="_pipeline.py",
-            tca_sha1="feature/_tca.py",
-            kmm_sha1="instance/_kmm.py",
-        ),
-        "versions": {
-            "sktransfer": sktransfer.__version__,
-            "scikit-learn": sklearn.__version__,
-            "scipy": scipy.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-        },
-        "machine": machine_info(),
-        "settings": {
-            k: getattr(args, k)
-            for k in (
-                "domains",
-                "pairs",
-                "benchmarks",
-                "tca_components",
-                "kmm_B",
-                "seed",
-                "seeds",
-                "guard_components",
-                "n_jobs",
-                "blas_threads",
-            )
-        },
-    }
+    return run_header(
+        args,
+        SETTINGS,
+        scorers_sha1="model_selection/_scorers.py",
+        split_sha1="model_selection/_split.py",
+        guard_sha1="model_selection/_guard.py",
+        pipeline_sha1="_pipeline.py",
+        tca_sha1="feature/_tca.py",
+        kmm_sha1="instance/_kmm.py",
+    )
 
 
 def chosen_pairs(args):

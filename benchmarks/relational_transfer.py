@@ -89,7 +89,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -107,7 +106,10 @@ if str(HERE) not in sys.path:
 
 import _relational_data as rd  # noqa: E402
 import _run  # noqa: E402
-from _provenance import machine_info, package_fields, snapshot_package  # noqa: E402
+from _provenance import (  # noqa: E402
+    run_header,
+    snapshot_package,
+)
 from _report import (  # noqa: E402
     command_line,
     fmt_load,
@@ -1226,52 +1228,33 @@ def mapping_diagnostics(args):
     }
 
 
+SETTINGS = (
+    "parts",
+    "folds",
+    "regimes",
+    "seeds",
+    "strengths",
+    "directions",
+    "class_values",
+    "class_seeds",
+    "imdb_neg_ratio",
+    "memory_seed",
+    "n_jobs",
+    "blas_threads",
+)
+
+
 def run_meta(args):
-    import networkx
-    import scipy
-    import sklearn
-
-    import sktransfer
-
-    return {
-        "argv": args.argv,
-        "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-        "loadavg_start": list(os.getloadavg()),
-        **package_fields(
-            transfer_sha1="relational/_transfer.py",
-            mapping_sha1="relational/_mapping.py",
-            paths_sha1="relational/_paths.py",
-            rules_sha1="relational/_rules.py",
-            graph_sha1="relational/_graph.py",
-            guard_sha1="model_selection/_guard.py",
-        ),
-        "versions": {
-            "sktransfer": sktransfer.__version__,
-            "scikit-learn": sklearn.__version__,
-            "scipy": scipy.__version__,
-            "numpy": np.__version__,
-            "networkx": networkx.__version__,
-            "python": platform.python_version(),
-        },
-        "machine": machine_info(),
-        "settings": {
-            k: getattr(args, k)
-            for k in (
-                "parts",
-                "folds",
-                "regimes",
-                "seeds",
-                "strengths",
-                "directions",
-                "class_values",
-                "class_seeds",
-                "imdb_neg_ratio",
-                "memory_seed",
-                "n_jobs",
-                "blas_threads",
-            )
-        },
-    }
+    return run_header(
+        args,
+        SETTINGS,
+        transfer_sha1="relational/_transfer.py",
+        mapping_sha1="relational/_mapping.py",
+        paths_sha1="relational/_paths.py",
+        rules_sha1="relational/_rules.py",
+        graph_sha1="relational/_graph.py",
+        guard_sha1="model_selection/_guard.py",
+    )
 
 
 def tasks(args, settings):

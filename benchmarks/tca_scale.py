@@ -68,7 +68,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -88,8 +87,7 @@ for _path in (HERE, PROJECT_ROOT, SCRIPTS):
 import _run  # noqa: E402
 from _peers import run_json_script  # noqa: E402
 from _provenance import (  # noqa: E402
-    machine_info,
-    package_fields,
+    run_header,
     snapshot_package,
 )
 from _report import (  # noqa: E402
@@ -625,49 +623,30 @@ def write_markdown(path, rows, meta):
 # --------------------------------------------------------------------- main ---
 
 
+SETTINGS = (
+    "sizes",
+    "landmarks",
+    "fast_seeds",
+    "large_sizes",
+    "seed",
+    "mu",
+    "n_components",
+    "n_jobs",
+    "large_n_jobs",
+    "blas_threads",
+    "large_timeout",
+    "lr_max_rows",
+    "quiet_wait",
+    "quiet_cores",
+    "contended_cores",
+    "retries",
+    "retry_wait",
+    "note",
+)
+
+
 def run_meta(args):
-    import scipy
-    import sklearn
-
-    import sktransfer
-
-    return {
-        "argv": args.argv,
-        "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-        "loadavg_start": list(os.getloadavg()),
-        **package_fields(source_sha1="feature/_tca.py"),
-        "versions": {
-            "sktransfer": sktransfer.__version__,
-            "scikit-learn": sklearn.__version__,
-            "scipy": scipy.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-        },
-        "machine": machine_info(),
-        "settings": {
-            k: getattr(args, k)
-            for k in (
-                "sizes",
-                "landmarks",
-                "fast_seeds",
-                "large_sizes",
-                "seed",
-                "mu",
-                "n_components",
-                "n_jobs",
-                "large_n_jobs",
-                "blas_threads",
-                "large_timeout",
-                "lr_max_rows",
-                "quiet_wait",
-                "quiet_cores",
-                "contended_cores",
-                "retries",
-                "retry_wait",
-                "note",
-            )
-        },
-    }
+    return run_header(args, SETTINGS, source_sha1="feature/_tca.py")
 
 
 def parse_args(argv):

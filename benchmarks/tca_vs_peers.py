@@ -112,7 +112,6 @@ import json
 import logging
 import math
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -132,8 +131,7 @@ for _path in (HERE, PROJECT_ROOT, SCRIPTS):
 import _run  # noqa: E402
 from _peers import ensure_peer_venv, peer_infos, run_json_script  # noqa: E402
 from _provenance import (  # noqa: E402
-    machine_info,
-    package_fields,
+    run_header,
     snapshot_package,
 )
 from _report import (  # noqa: E402
@@ -933,51 +931,35 @@ def write_markdown(path, rows, meta):
 # --------------------------------------------------------------------- main ---
 
 
+SETTINGS = (
+    "sizes",
+    "methods",
+    "seed",
+    "mu",
+    "n_components",
+    "n_landmarks",
+    "n_jobs",
+    "blas_threads",
+    "repeats",
+    "repeat_budget",
+    "timeout",
+    "order_rows",
+    "quiet_wait",
+    "quiet_cores",
+    "contended_cores",
+    "retries",
+    "retry_wait",
+    "max_n",
+    "note",
+)
+
+
 def run_meta(args):
-    import scipy
-    import sklearn
-
-    import sktransfer
-
-    return {
-        "argv": args.argv,
-        "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
-        "loadavg_start": list(os.getloadavg()),
-        **package_fields(source_sha1="feature/_tca.py", kernels_sha1="_kernels.py"),
-        "versions": {
-            "sktransfer": sktransfer.__version__,
-            "scikit-learn": sklearn.__version__,
-            "scipy": scipy.__version__,
-            "numpy": np.__version__,
-            "python": platform.python_version(),
-        },
-        "machine": machine_info(),
-        **peer_infos(),
-        "settings": {
-            k: getattr(args, k)
-            for k in (
-                "sizes",
-                "methods",
-                "seed",
-                "mu",
-                "n_components",
-                "n_landmarks",
-                "n_jobs",
-                "blas_threads",
-                "repeats",
-                "repeat_budget",
-                "timeout",
-                "order_rows",
-                "quiet_wait",
-                "quiet_cores",
-                "contended_cores",
-                "retries",
-                "retry_wait",
-                "max_n",
-                "note",
-            )
-        },
-    }
+    meta = run_header(
+        args, SETTINGS, source_sha1="feature/_tca.py", kernels_sha1="_kernels.py"
+    )
+    meta.update(peer_infos())
+    return meta
 
 
 def parse_args(argv):
