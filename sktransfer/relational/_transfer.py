@@ -254,19 +254,27 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def scratch(self):
-        """The same learner without the source: an L2 PathRuleLearner on the target."""
+    def _rule_learner(self, graph, relation, hidden_relations, **params):
         return PathRuleLearner(
-            self.target_graph,
-            relation=self.target_relation,
+            graph,
+            relation=relation,
             max_length=self.max_length,
             value=self.value,
             hide=self.hide,
-            hidden_relations=self.hidden_relations,
-            penalty="l2",
+            hidden_relations=hidden_relations,
             C=self.C,
-            min_support=1,
             n_jobs=self.n_jobs,
+            **params,
+        )
+
+    def scratch(self):
+        """The same learner without the source: an L2 PathRuleLearner on the target."""
+        return self._rule_learner(
+            self.target_graph,
+            self.target_relation,
+            self.hidden_relations,
+            penalty="l2",
+            min_support=1,
         )
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -301,15 +309,10 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
             return self._fit_guarded(X, y, sample_domain)
         self.guard_ = None
         self.negative_transfer_ = False
-        self.source_model_ = PathRuleLearner(
+        self.source_model_ = self._rule_learner(
             self.source_graph,
-            relation=self.source_relation,
-            max_length=self.max_length,
-            value=self.value,
-            hide=self.hide,
-            hidden_relations=self.source_hidden_relations,
-            C=self.C,
-            n_jobs=self.n_jobs,
+            self.source_relation,
+            self.source_hidden_relations,
             random_state=self.random_state,
         ).fit(X[source], y[source])
         self._fit_mapping(X[target], y[target])
