@@ -109,7 +109,7 @@ def _type_mappings(source, target, anchor_types):
         yield mapping
 
 
-def _candidate_pairs(source, target, types, fixed):
+def _candidate_pairs(source, target, types, fixed, signatures):
     """``(source, target, inverted, similarity)`` relation pairs ``types`` allows."""
     pairs = []
     for r in source.relations:
@@ -127,8 +127,8 @@ def _candidate_pairs(source, target, types, fixed):
                     continue
                 if inverted and len(got) == 1:
                     continue
-                a = relation_signature(source, r)
-                b = relation_signature(target, s)
+                a = signatures["source"][r]
+                b = signatures["target"][s]
                 if inverted:
                     b = b[[1, 0, 3, 2, 4]]
                 pairs.append((r, s, inverted, _similarity(a, b)))
@@ -252,9 +252,22 @@ class PredicateMapper(BaseEstimator):
     def _structural_candidates(self):
         anchor_types = self._anchor()
         fixed = {self.source_relation: self.target_relation}
+        # Each relation's signature once, not once per type mapping.
+        signatures = {
+            "source": {
+                r: relation_signature(self.source_graph, r)
+                for r in self.source_graph.relations
+            },
+            "target": {
+                s: relation_signature(self.target_graph, s)
+                for s in self.target_graph.relations
+            },
+        }
         candidates = []
         for types in _type_mappings(self.source_graph, self.target_graph, anchor_types):
-            pairs = _candidate_pairs(self.source_graph, self.target_graph, types, fixed)
+            pairs = _candidate_pairs(
+                self.source_graph, self.target_graph, types, fixed, signatures
+            )
             relations, score = _best_assignment(pairs)
             relations[self.source_relation] = (self.target_relation, False)
             candidates.append(Mapping(types, relations, score))
