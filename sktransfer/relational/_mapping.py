@@ -203,6 +203,27 @@ class PredicateMapper(BaseEstimator):
     ----------
     .. [1] L. Mihalkova, T. Huynh and R. J. Mooney. Mapping and revising
        Markov logic networks for transfer learning. *AAAI*, 2007.
+
+    Examples
+    --------
+    >>> from sktransfer.relational import PredicateMapper, RelationalGraph
+    >>> def shop(buys, follows):
+    ...     pairs = [(f"p{i}", f"i{i % 3}") for i in range(9)]
+    ...     friends = [(f"p{i}", f"p{(i + 1) % 9}") for i in range(9)]
+    ...     triples = [(h, buys, t) for h, t in pairs]
+    ...     triples += [(h, follows, t) for h, t in friends]
+    ...     return RelationalGraph.from_triples(
+    ...         triples,
+    ...         schema={buys: ("person", "item"), follows: ("person", "person"),
+    ...                 "likes_" + buys: ("person", "item")},
+    ...     )
+    >>> books, gadgets = shop("bought", "friend"), shop("purchased", "follows")
+    >>> mapper = PredicateMapper(
+    ...     books, gadgets, source_relation="likes_bought",
+    ...     target_relation="likes_purchased",
+    ... ).fit()
+    >>> mapper.mapping_["bought"], mapper.mapping_["friend"]
+    (('purchased', False), ('follows', False))
     """
 
     _parameter_constraints = {

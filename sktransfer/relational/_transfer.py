@@ -188,6 +188,39 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
     .. [2] R. Azevedo Santos, A. Paes and G. Zaverucha. Transfer learning by
        mapping and revising boosted relational dependency networks.
        *Machine Learning*, 109, 2020.
+
+    Examples
+    --------
+    Films and their crews in the source, courses and their staff in the
+    target: a person works under (is advised by) the one who directs (teaches)
+    an item they take part in.
+
+    >>> import numpy as np
+    >>> from sktransfer.relational import (
+    ...     RelationalGraph, RelationalTransferClassifier)
+    >>> def world(acted, directed, item, target, prefix):
+    ...     triples = [(f"{prefix}a{i}", acted, f"{prefix}m{i}") for i in range(8)]
+    ...     triples += [(f"{prefix}d{i // 2}", directed, f"{prefix}m{i}")
+    ...                 for i in range(8)]
+    ...     graph = RelationalGraph.from_triples(triples, schema={
+    ...         acted: ("person", item), directed: ("person", item),
+    ...         target: ("person", "person")})
+    ...     pairs = [[f"{prefix}a{i}", f"{prefix}d{i // 2}"] for i in range(8)]
+    ...     pairs += [[f"{prefix}a{i}", f"{prefix}d{(i // 2 + 1) % 4}"]
+    ...               for i in range(8)]
+    ...     return graph, np.array(pairs, dtype=object), np.repeat([1, 0], 8)
+    >>> imdb, Xs, ys = world("actedin", "directed", "movie", "workedunder", "s")
+    >>> uw, Xt, yt = world("takes", "teaches", "course", "advisedby", "t")
+    >>> few = [0, 1, 8, 9]  # two labeled target pairs per class
+    >>> clf = RelationalTransferClassifier(
+    ...     imdb, uw, source_relation="workedunder", target_relation="advisedby",
+    ...     random_state=0,
+    ... ).fit(np.vstack([Xs, Xt[few]]), np.r_[ys, yt[few]],
+    ...       sample_domain=np.r_[np.ones(16, int), -2 * np.ones(4, int)])
+    >>> clf.mapping_["actedin"], clf.mapping_["directed"]
+    (('takes', False), ('teaches', False))
+    >>> clf.predict(Xt).tolist() == yt.tolist()
+    True
     """
 
     _parameter_constraints = {
