@@ -154,6 +154,33 @@ def recorded(function, *args, **kwargs):
     )
 
 
+def evaluate_guard_and_scratch(evaluate, make, clf, X, y, sd, Xt, yt):
+    """The guarded transfer (``make(guard=True)``) and learning from scratch
+    (``clf.scratch()`` on the target rows ``Xt, yt``), recorded by ``evaluate``."""
+    guard, sec, warned = recorded(make(guard=True).fit, X, y, sd)
+    g = guard.guard_
+    evaluate(
+        "guard",
+        guard,
+        sec,
+        warned,
+        lambda: make(guard=True).fit(X, y, sd),
+        negative_transfer=bool(guard.negative_transfer_),
+        guard_selected=str(g.selected_),
+        guard_gain=_float(g.transfer_gain_),
+        guard_gain_se=_float(g.transfer_gain_se_),
+    )
+    scratch, sec, warned = recorded(clf.scratch().fit, Xt, yt)
+    evaluate(
+        "scratch",
+        scratch,
+        sec,
+        warned,
+        lambda: clf.scratch().fit(Xt, yt),
+        n_features=int(len(scratch.featurizer_.feature_names_)),
+    )
+
+
 def peak_mib(function, *args, **kwargs):
     """tracemalloc's peak (MiB) of one more call (warnings silenced)."""
     with warnings.catch_warnings():
@@ -384,28 +411,7 @@ def uw_task(fold, regime, seed, settings):
             lambda: make().fit(X0, y0, sd),
             mapping=mapping_text(zero.mapping_, rd.IMDB_TARGET),
         )
-        guard, sec, warned = recorded(make(guard=True).fit, X, y, sd)
-        g = guard.guard_
-        evaluate(
-            "guard",
-            guard,
-            sec,
-            warned,
-            lambda: make(guard=True).fit(X, y, sd),
-            negative_transfer=bool(guard.negative_transfer_),
-            guard_selected=str(g.selected_),
-            guard_gain=_float(g.transfer_gain_),
-            guard_gain_se=_float(g.transfer_gain_se_),
-        )
-        scratch, sec, warned = recorded(clf.scratch().fit, Xt, yt)
-        evaluate(
-            "scratch",
-            scratch,
-            sec,
-            warned,
-            lambda: clf.scratch().fit(Xt, yt),
-            n_features=int(len(scratch.featurizer_.feature_names_)),
-        )
+        evaluate_guard_and_scratch(evaluate, make, clf, X, y, sd, Xt, yt)
         hand, sec, warned = recorded(make(mapping=dict(HAND_MAPPING)).fit, X, y, sd)
         evaluate(
             "hand_mapping",
@@ -597,28 +603,7 @@ def class_run(direction, test_fold, seed, value, settings):
             None,
             mapping=mapping_text(zero.mapping_, source_task["target"]),
         )
-        guard, sec, warned = recorded(make(guard=True).fit, X, y, sd)
-        g = guard.guard_
-        evaluate(
-            "guard",
-            guard,
-            sec,
-            warned,
-            lambda: make(guard=True).fit(X, y, sd),
-            negative_transfer=bool(guard.negative_transfer_),
-            guard_selected=str(g.selected_),
-            guard_gain=_float(g.transfer_gain_),
-            guard_gain_se=_float(g.transfer_gain_se_),
-        )
-        scratch, sec, warned = recorded(clf.scratch().fit, Xt, yt)
-        evaluate(
-            "scratch",
-            scratch,
-            sec,
-            warned,
-            lambda: clf.scratch().fit(Xt, yt),
-            n_features=int(len(scratch.featurizer_.feature_names_)),
-        )
+        evaluate_guard_and_scratch(evaluate, make, clf, X, y, sd, Xt, yt)
     for r in rows:
         r["task_seconds"] = time.perf_counter() - start
     return rows
