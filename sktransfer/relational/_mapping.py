@@ -56,6 +56,29 @@ def _similarity(a, b):
     return float(np.exp(-np.linalg.norm(a - b)))
 
 
+def check_relation_pair(source_graph, target_graph, source, target, types, where):
+    """Check that target relation ``target`` can stand for source ``source``.
+
+    Both must exist and have the same arity, and their argument types must
+    extend the type correspondence ``types`` (updated in place) without
+    sending a source type to two target types.
+    """
+    source_graph.check_relation(source)
+    target_graph.check_relation(target)
+    s_types, t_types = source_graph.schema[source], target_graph.schema[target]
+    if len(s_types) != len(t_types):
+        raise ValueError(
+            f"Arity mismatch {where}: {source!r} has {len(s_types)} argument(s), "
+            f"{target!r} {len(t_types)}."
+        )
+    for s, t in zip(s_types, t_types):
+        if types.setdefault(s, t) != t:
+            raise ValueError(
+                f"Type mismatch {where}: source type {s!r} would become both "
+                f"{types[s]!r} and {t!r} ({source!r} -> {target!r})."
+            )
+
+
 @dataclass(frozen=True)
 class Mapping:
     """A typed, injective mapping of source relations onto target relations.
@@ -250,24 +273,15 @@ class PredicateMapper(BaseEstimator):
         self.n_candidates = n_candidates
 
     def _anchor(self):
-        source, target = self.source_graph, self.target_graph
-        source.check_relation(self.source_relation)
-        target.check_relation(self.target_relation)
-        s_types = source.schema[self.source_relation]
-        t_types = target.schema[self.target_relation]
-        if len(s_types) != len(t_types):
-            raise ValueError(
-                f"Arity mismatch: {self.source_relation!r} has {len(s_types)} "
-                f"argument(s) and {self.target_relation!r} {len(t_types)}; the "
-                "predicted relations must have the same arity."
-            )
         types = {}
-        for s, t in zip(s_types, t_types):
-            if types.setdefault(s, t) != t:
-                raise ValueError(
-                    f"The anchor maps source type {s!r} onto both {types[s]!r} and "
-                    f"{t!r}; a type mapping is one to one."
-                )
+        check_relation_pair(
+            self.source_graph,
+            self.target_graph,
+            self.source_relation,
+            self.target_relation,
+            types,
+            where="between the predicted relations",
+        )
         return types
 
     def _structural_candidates(self):

@@ -12,7 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from .._domain import require_domains, resolve_sample_domain
-from ._mapping import Mapping, PredicateMapper
+from ._mapping import Mapping, PredicateMapper, check_relation_pair
 from ._paths import PathFeaturizer
 from ._rules import PathRuleLearner
 
@@ -489,21 +489,8 @@ def _given_mapping(
     if len(set(mapping.values())) != len(mapping):
         raise ValueError(f"The mapping is not one to one: {mapping}.")
     types = {}
-    out = {}
     for source, target in mapping.items():
-        source_graph.check_relation(source)
-        target_graph.check_relation(target)
-        s_types, t_types = source_graph.schema[source], target_graph.schema[target]
-        if len(s_types) != len(t_types):
-            raise ValueError(
-                f"Arity mismatch in the mapping: {source!r} has {len(s_types)} "
-                f"argument(s), {target!r} {len(t_types)}."
-            )
-        for s, t in zip(s_types, t_types):
-            if types.setdefault(s, t) != t:
-                raise ValueError(
-                    f"Type mismatch in the mapping: source type {s!r} would become "
-                    f"both {types[s]!r} and {t!r} ({source!r} -> {target!r})."
-                )
-        out[source] = (target, False)
-    return out
+        check_relation_pair(
+            source_graph, target_graph, source, target, types, where="in the mapping"
+        )
+    return {source: (target, False) for source, target in mapping.items()}
