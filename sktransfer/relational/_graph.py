@@ -211,6 +211,7 @@ class RelationalGraph:
         self._index = {name: i for i, name in enumerate(self.entities)}
         self._facts = tuple(dict.fromkeys(facts))
         self._adjacency = {}
+        self._masks = {}
         self.nx_graph = self._build_nx()
         self._frozen = True
 
@@ -366,6 +367,7 @@ class RelationalGraph:
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_adjacency"] = {}
+        state["_masks"] = {}
         state["schema"] = dict(self.schema)
         return state
 
@@ -456,13 +458,17 @@ class RelationalGraph:
         return self._adjacency[relation]
 
     def property_mask(self, relation):
-        """Boolean vector over entities: whether the unary ``relation`` holds."""
+        """Boolean vector over entities: whether the unary ``relation`` holds
+        (cached, read-only)."""
         self.check_relation(relation)
-        mask = np.zeros(len(self.entities), dtype=bool)
-        for r, arguments in self._facts:
-            if r == relation and len(arguments) == 1:
-                mask[self._index[arguments[0]]] = True
-        return mask
+        if relation not in self._masks:
+            mask = np.zeros(len(self.entities), dtype=bool)
+            for r, arguments in self._facts:
+                if r == relation and len(arguments) == 1:
+                    mask[self._index[arguments[0]]] = True
+            mask.flags.writeable = False
+            self._masks[relation] = mask
+        return self._masks[relation]
 
     def entity_types_array(self):
         """The type of every entity, in index order."""

@@ -298,22 +298,15 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
 
     # -- path values ------------------------------------------------------------------
 
-    def _follow(self, first, starts, relations, keep, masked):
+    def _follow(self, first, starts, relations, keep, step_matrices):
         """Values of every path beginning with ``first``, as ``(path, matrix)``.
 
         ``matrix`` has one row per start entity and one column per entity.
         Only paths in ``keep`` are returned (all if ``keep`` is None); a path
         no start entity can follow is not extended.
         """
-        graph = self.graph
         found = []
-        stack = [
-            (
-                (first[0],),
-                first[1],
-                starts @ _step_matrix(graph, first[0], self.value, masked),
-            )
-        ]
+        stack = [((first[0],), first[1], starts @ step_matrices[first[0]])]
         while stack:
             path, kind, values = stack.pop()
             if values.nnz == 0:
@@ -322,17 +315,11 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
                 found.append((path, values))
             if len(path) == self.max_length:
                 continue
-            for step, next_kind in _steps_from(graph, kind, relations):
+            for step, next_kind in _steps_from(self.graph, kind, relations):
                 prefix = path + (step,)
                 if keep is not None and prefix not in keep.prefixes:
                     continue
-                stack.append(
-                    (
-                        prefix,
-                        next_kind,
-                        values @ _step_matrix(graph, step, self.value, masked),
-                    )
-                )
+                stack.append((prefix, next_kind, values @ step_matrices[step]))
         return found
 
     def _path_values(self, X, keep=None):
@@ -349,10 +336,16 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         firsts = _steps_from(graph, start_type, relations)
         if keep is not None:
             firsts = [f for f in firsts if (f[0],) in keep.prefixes]
+        # Each step's matrix once (transposed, normalized, query edges masked),
+        # not once per path that takes it.
+        masked = self._masked_query_edges(X)
+        step_matrices = {
+            Step(r, inverse): _step_matrix(graph, Step(r, inverse), self.value, masked)
+            for r in relations
+            for inverse in (False, True)
+        }
         batches = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-            delayed(self._follow)(
-                first, start_matrix, relations, keep, self._masked_query_edges(X)
-            )
+            delayed(self._follow)(first, start_matrix, relations, keep, step_matrices)
             for first in firsts
         )
         found = [item for batch in batches for item in batch]
@@ -426,6 +419,28 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
+        self._fit(X)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_transform(self, X, y=None):
+        """Fit and transform the same rows, following their paths once.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n, 2) or (n, 1)
+        y : ignored
+
+        Returns
+        -------
+        features : sparse matrix of shape (n, n_features)
+            As :meth:`transform` of the same rows gives.
+        """
+        X, columns = self._fit(X)
+        return self._matrix(columns, X.shape[0])
+
+    def _fit(self, X):
+        """Fit on ``X``; return the checked ``X`` and its feature columns."""
         X = self._check_X(X)
         self.task_ = "link" if X.shape[1] == 2 else "node"
         relations, self._properties = self._usable_relations(self.task_)
@@ -442,10 +457,7 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
             )
         if self.features is not None:
             names = self._checked_features()
-            paths = [
-                parse_path(n.split(":")[1]) for n in names if n.startswith("path:")
-            ]
-            columns = self._all_columns(X, _Vocabulary(paths))
+            columns = self._all_columns(X, _Vocabulary(_paths_of(names)))
             support = {n: int(np.count_nonzero(columns.get(n, 0))) for n in names}
         else:
             columns = self._all_columns(X)
@@ -454,14 +466,10 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
             }
             names = [n for n in columns if support[n] >= self.min_support]
         self.feature_names_ = np.array(names, dtype=object)
-        self.paths_ = list(
-            dict.fromkeys(
-                parse_path(n.split(":")[1]) for n in names if n.startswith("path:")
-            )
-        )
+        self.paths_ = list(dict.fromkeys(_paths_of(names)))
         self.support_ = np.array([support[n] for n in names])
         self.n_features_in_ = X.shape[1]
-        return self
+        return X, columns
 
     def _checked_features(self):
         names = list(self.features)
@@ -492,8 +500,10 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = self._check_X(X, width=self.n_features_in_)
-        columns = self._all_columns(X, _Vocabulary(self.paths_))
-        n = X.shape[0]
+        return self._matrix(self._all_columns(X, _Vocabulary(self.paths_)), X.shape[0])
+
+    def _matrix(self, columns, n):
+        """The fitted features of ``n`` rows from their computed columns."""
         blocks = [
             sparse.csc_matrix(self._finish(columns[name]).reshape(-1, 1))
             if name in columns
@@ -503,10 +513,6 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         if not blocks:
             return sparse.csr_matrix((n, 0))
         return sparse.hstack(blocks, format="csr")
-
-    def fit_transform(self, X, y=None):
-        """Fit and transform the same rows."""
-        return self.fit(X, y).transform(X)
 
     def get_feature_names_out(self, input_features=None):
         """Names: ``path:...``, ``path:...:p``, ``head:p``, ``tail:p``, ``self:p``."""
@@ -519,6 +525,11 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         tags.input_tags.two_d_array = True
         tags.transformer_tags.preserves_dtype = []
         return tags
+
+
+def _paths_of(names):
+    """The relation paths of the ``path:`` feature names, in order."""
+    return [parse_path(n.split(":")[1]) for n in names if n.startswith("path:")]
 
 
 class _Vocabulary:

@@ -187,8 +187,8 @@ class PathRuleLearner(ClassifierMixin, BaseEstimator):
                 f"{self.classes_.shape[0]}: {self.classes_.tolist()}. It needs "
                 "positive and negative examples."
             )
-        self.featurizer_ = self._featurizer().fit(X)
-        features = self.featurizer_.transform(X)
+        self.featurizer_ = self._featurizer()
+        features = self.featurizer_.fit_transform(X)
         self.estimator_ = _logistic(self.penalty, self.C, self.random_state).fit(
             features, y
         )

@@ -200,3 +200,16 @@ def test_hide_query_keeps_the_other_edges_of_the_relation():
     assert u1_i2["path:friend/bought"] == 1
     relation = PathFeaturizer(graph, relation="bought", max_length=2).fit(X)
     assert not any("bought" in n for n in relation.get_feature_names_out())
+
+
+@pytest.mark.parametrize("value", ["binary", "count", "random_walk"])
+@pytest.mark.parametrize(
+    "X", [PAIRS, [["ann"], ["cat"], ["dan"]]], ids=["link", "node"]
+)
+def test_fit_transform_equals_fit_then_transform(value, X):
+    X = np.array(X, dtype=object)
+    relation = "workedunder" if X.shape[1] == 2 else "female"
+    featurizer = PathFeaturizer(_movies(), relation=relation, value=value)
+    once = featurizer.fit_transform(X).toarray()
+    assert_allclose(once, clone(featurizer).fit(X).transform(X).toarray())
+    assert once.shape[1] == len(featurizer.get_feature_names_out()) > 0
