@@ -25,6 +25,7 @@ from .._domain import UNLABELED, check_sample_domain, unlabeled_mask
 from .._pipeline import fit_on_domains
 from ..metrics import domain_classifier_ratio
 from ..utils import _user_stacklevel
+from ._split import domains_and_labels
 
 # Share of the source rows below which the importance weights' effective sample
 # size triggers a warning.
@@ -51,11 +52,8 @@ class _DomainScorer:
 
     def _source_and_target_rows(self, X, y, sample_domain):
         """Labeled source rows and target rows; domains from the labels if needed."""
-        labeled = ~unlabeled_mask(y)
-        if sample_domain is None:
-            is_target = ~labeled
-        else:
-            is_target = check_sample_domain(sample_domain, _num_samples(X)) < 0
+        domains, labeled = domains_and_labels(X, y, None, sample_domain)
+        is_target = domains < 0
         source = np.flatnonzero(~is_target & labeled)
         target = np.flatnonzero(is_target)
         if source.shape[0] == 0 or target.shape[0] == 0:

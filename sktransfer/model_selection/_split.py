@@ -81,9 +81,6 @@ class _DomainSplitter(BaseCrossValidator):
     def split(self, X, y=None, groups=None, sample_domain=None):
         """Yield ``(train, test)`` index arrays."""
 
-    def _iter_test_indices(self, X=None, y=None, groups=None):  # pragma: no cover
-        raise NotImplementedError("split is implemented directly.")
-
 
 class _TargetSplitter(_DomainSplitter):
     """Folds of the labeled target rows; everything else always trains."""
