@@ -64,6 +64,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -169,9 +170,7 @@ def load_imdb(root=None, *, neg_ratio=2, seed=0, director=True):
     negatives = sorted(negatives)
     X = np.array(positives + negatives, dtype=object)
     y = np.r_[np.ones(len(positives), int), np.zeros(len(negatives), int)]
-    counts = {}
-    for relation, _ in facts:
-        counts[relation] = counts.get(relation, 0) + 1
+    counts = dict(Counter(relation for relation, _ in facts))
     return {
         "facts": facts,
         "mode_lines": mode_lines(base / "modes.treeboostler.txt"),
@@ -233,9 +232,7 @@ def load_uwcse(root=None):
             kept = [p for p in pairs if p[0] in entities and p[1] in entities]
             n_missing += len(pairs) - len(kept) if key != "tb_neg" else 0
             area[key] = np.array(kept, dtype=object).reshape(-1, 2)
-    counts = {}
-    for relation, _ in facts:
-        counts[relation] = counts.get(relation, 0) + 1
+    counts = dict(Counter(relation for relation, _ in facts))
     return {
         "facts": facts,
         "mode_lines": mode_lines(base / "modes.treeboostler.txt"),
