@@ -8,17 +8,27 @@ pipeline.
 """
 
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import _safe_indexing
-from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_array,
+    column_or_1d,
+    indexable,
+    validate_data,
+)
 
 DEFAULT_SOURCE_ID = 1
 DEFAULT_TARGET_ID = -2
 UNLABELED = -1
 
 _TASKS = (None, "classification", "regression")
+_INT64_MAX = np.iinfo(np.int64).max
 
 
 def _as_label_array(y):
@@ -121,9 +131,11 @@ def check_sample_domain(sample_domain, n_samples):
     Raises
     ------
     TypeError
-        If the ids are not integers.
+        If the ids are not integers (booleans and floats are refused).
     ValueError
-        If the array is not 1-d or its length differs from ``n_samples``.
+        If the array is not 1-d, its length differs from ``n_samples``, or an
+        unsigned id is too large for int64 (it would wrap to a negative id,
+        turning a source row into a target row).
     """
     values = _as_label_array(sample_domain)
     if values.dtype.kind not in "iu":
@@ -131,6 +143,12 @@ def check_sample_domain(sample_domain, n_samples):
             f"sample_domain must hold integer domain ids (>= 0 source, < 0 target); "
             f"got dtype {values.dtype}. Convert it, e.g. "
             "np.asarray(sample_domain, dtype=int)."
+        )
+    if values.dtype.kind == "u" and values.size and values.max() > _INT64_MAX:
+        raise ValueError(
+            f"sample_domain holds the unsigned id {values.max()}, larger than the "
+            "largest int64; it would wrap around to a negative (target) id. Use "
+            "small non-negative ids for source domains and negative ones for targets."
         )
     if values.ndim != 1:
         raise ValueError(
@@ -205,6 +223,323 @@ def require_domains(sample_domain, *, source=True, target=False, method="This me
             "Pass sample_domain or mark unlabeled target labels as -1 (NaN for "
             "regression)."
         )
+
+
+# -- the validator every estimator calls ----------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class DomainData:
+    """Validated training rows, as :func:`check_domain_data` returns them.
+
+    Private helpers take this record and trust it: every field has been
+    checked once, at the public entry.
+
+    Attributes
+    ----------
+    X : ndarray, sparse matrix, DataFrame or sequence
+        The rows, validated by ``validate_data`` (or as given when the caller
+        asked not to validate them, as wrappers do for their inner estimator).
+    X_input : object
+        The rows as the user gave them (made indexable): what a wrapped
+        estimator gets, so that it sees DataFrame columns and dtypes.
+    y : ndarray or None
+        Labels as a 1-d (or 2-d for several outputs) array, with the
+        unlabeled marker on unlabeled rows; float64 for regression.
+    sample_domain : ndarray of int64
+        Domain id of each row (given, or inferred from the markers).
+    labeled : ndarray of bool
+        Rows whose label is not the unlabeled marker (all False when ``y``
+        is None).
+    sample_weight : ndarray of float64 or None
+        Checked weights (finite, non-negative), or None when not given.
+    task : {None, "classification", "regression"}
+        What ``y`` holds, as the estimator declared it.
+    domain_inferred : bool
+        Whether ``sample_domain`` was inferred rather than given.
+    """
+
+    X: object
+    X_input: object
+    y: object
+    sample_domain: np.ndarray
+    labeled: np.ndarray
+    sample_weight: object
+    task: object
+    domain_inferred: bool
+
+    @property
+    def n_samples(self):
+        """Number of rows."""
+        return self.sample_domain.shape[0]
+
+    @property
+    def is_source(self):
+        """Rows of a source domain (``sample_domain >= 0``)."""
+        return self.sample_domain >= 0
+
+    @property
+    def is_target(self):
+        """Rows of a target domain (``sample_domain < 0``)."""
+        return self.sample_domain < 0
+
+    @property
+    def labeled_target(self):
+        """Target rows with a real label."""
+        return self.labeled & self.is_target
+
+    def weights(self):
+        """``sample_weight``, or ones when it was not given."""
+        if self.sample_weight is None:
+            return np.ones(self.n_samples)
+        return self.sample_weight
+
+
+def _requires_y_message(name):
+    # sklearn's own wording, which its estimator checks look for.
+    return (
+        f"{name} requires y to be passed, but the target y is None. Pass the "
+        "labels, with -1 (classification) or NaN (regression) on unlabeled rows."
+    )
+
+
+def _non_numeric_columns(X):
+    import pandas as pd
+
+    return [
+        str(column)
+        for column, dtype in X.dtypes.items()
+        if not (
+            pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+        )
+    ]
+
+
+def _validate_X(estimator, X, reset, check_params):
+    """``validate_data`` on X, with an error naming non-numeric DataFrame columns."""
+    name = type(estimator).__name__
+    try:
+        return validate_data(estimator, X, reset=reset, **check_params)
+    except (ValueError, TypeError) as error:
+        numeric = check_params.get("dtype", "numeric") is not None
+        if not numeric or _kind_of_container(X) != "dataframe":
+            raise
+        columns = _non_numeric_columns(X)
+        if not columns:
+            raise
+        shown = ", ".join(repr(c) for c in columns[:5])
+        more = f" and {len(columns) - 5} more" if len(columns) > 5 else ""
+        raise ValueError(
+            f"{name} needs numeric features, but the DataFrame columns {shown}{more} "
+            "are categorical or text. Encode them first, inside the transfer "
+            "pipeline so that every domain is encoded alike, e.g. "
+            "make_transfer_pipeline(ColumnTransformer([('cat', OneHotEncoder("
+            f"handle_unknown='ignore'), {columns[:5]!r})], remainder='passthrough'), "
+            f"{name}(...))."
+        ) from error
+
+
+def _n_rows_of(X):
+    try:
+        return _num_samples(X)
+    except TypeError as error:
+        raise TypeError(
+            f"X must be array-like (rows x features, or a sequence of documents); "
+            f"got {type(X).__name__}."
+        ) from error
+
+
+def _check_labels(y, n_samples, task, multi_output):
+    """y as an array of one label per row, float64 for regression."""
+    y = _as_label_array(y)
+    if y.ndim == 0 or y.shape[0] != n_samples:
+        got = "a scalar" if y.ndim == 0 else f"{y.shape[0]} labels"
+        raise ValueError(f"X has {n_samples} rows but y has {got}; give one per row.")
+    if np.iscomplexobj(y):
+        raise ValueError("Complex data not supported: y holds complex numbers.")
+    if y.ndim == 2 and y.shape[1] == 1 and not multi_output:
+        y = column_or_1d(y, warn=True)
+    if y.ndim > (2 if multi_output else 1):
+        raise ValueError(
+            f"y must be 1-d (one label per row); got shape {y.shape}."
+            + ("" if multi_output else " This estimator takes one output.")
+        )
+    if task == "regression":
+        y = check_array(
+            y,
+            ensure_2d=False,
+            dtype=np.float64,
+            ensure_all_finite="allow-nan",
+            input_name="y",
+        )
+    return y
+
+
+def _check_no_marker_collision(y, labeled, sample_domain, domain_inferred, task):
+    """Refuse labels where a real class is taken for the ``-1`` marker."""
+    check_source_labeled(y, sample_domain, task)
+    if task != "classification" or not domain_inferred or labeled.all():
+        return
+    classes = np.unique(y[labeled]) if labeled.any() else []
+    if len(classes) == 1:
+        raise ValueError(
+            f"y holds the unlabeled marker -1 and one other class ({classes[0]}). "
+            "-1 marks unlabeled target "
+            "rows, so at most one real class is left to learn from. If -1 is a real "
+            "class (labels {-1, 1}), re-encode the labels (e.g. with "
+            "sklearn.preprocessing.LabelEncoder) and pass sample_domain."
+        )
+
+
+def _check_weights(sample_weight, X, labeled, has_y):
+    n_samples = _n_rows_of(X)
+    values = np.asarray(sample_weight) if not np.isscalar(sample_weight) else None
+    if values is not None and values.ndim == 1 and values.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight has {values.shape[0]} entries but X has {n_samples} rows; "
+            "give one weight per row."
+        )
+    weights = _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
+    if has_y and not weights[labeled].sum() > 0:
+        raise ValueError(
+            "sample_weight must give the labeled rows a positive total weight; "
+            "every labeled row has weight 0."
+        )
+    return weights
+
+
+def check_domain_data(
+    estimator,
+    X,
+    y=None,
+    sample_domain=None,
+    sample_weight=None,
+    *,
+    task=None,
+    y_required=True,
+    multi_output=False,
+    validate_X=True,
+    reset=True,
+    need_source=True,
+    need_target=False,
+    need_labeled_target=False,
+    **check_params,
+):
+    """Validate training rows of the ``sample_domain`` convention, once.
+
+    The one validator every transfer estimator calls at its public entry
+    (``fit``). It validates ``X`` (``validate_data``, which also records
+    ``n_features_in_``), the labels and ``sample_domain`` (given, or inferred
+    from the unlabeled markers), computes the unlabeled mask once, checks
+    ``sample_weight``, refuses labels that collide with the ``-1`` marker and
+    the domains the method needs but lacks, and returns a :class:`DomainData`
+    record.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The estimator being fitted: named in errors; ``validate_data`` records
+        ``n_features_in_`` and ``feature_names_in_`` on it.
+    X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+        Rows of every domain.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
+        Labels; ``-1`` (classification) or ``NaN`` (regression) marks
+        unlabeled rows.
+    sample_domain : array-like of int of shape (n_samples,), default=None
+        Domain ids (``>= 0`` source, ``< 0`` target); inferred from the label
+        masks when None (masked rows are target), every row source when ``y``
+        is None too.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Row weights: finite and non-negative, with a positive total on the
+        labeled rows.
+    task : {None, "classification", "regression"}, default=None
+        What ``y`` holds, hence which marker it uses; None infers the marker.
+    y_required : bool, default=True
+        Raise sklearn's "requires y" error when ``y`` is None.
+    multi_output : bool, default=False
+        Accept a 2-d ``y`` (several outputs).
+    validate_X : bool, default=True
+        Run ``validate_data`` on ``X``. Wrappers that hand ``X`` to an inner
+        estimator as it is (text, DataFrames of strings) pass False; only the
+        row count is then checked.
+    reset : bool, default=True
+        Passed to ``validate_data``.
+    need_source, need_target, need_labeled_target : bool
+        Domains the method needs: source rows (default), target rows,
+        labeled target rows (when there are target rows at all).
+    **check_params : dict
+        Other arguments of ``validate_data`` (``accept_sparse``, ``dtype``,
+        ``ensure_all_finite``, ...).
+
+    Returns
+    -------
+    data : DomainData
+        The validated record.
+
+    Raises
+    ------
+    ValueError
+        For a missing ``y``, mismatched lengths, a real class colliding with
+        the ``-1`` marker, masked source labels, negative or non-finite
+        weights, missing domains, or non-numeric DataFrame columns given to a
+        numeric method (the message names them and the encoder to use).
+    TypeError
+        For domain ids that are not integers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from sktransfer._domain import check_domain_data
+    >>> X = np.arange(8.0).reshape(4, 2)
+    >>> data = check_domain_data(BaseEstimator(), X, [0, 1, 1, -1],
+    ...                          task="classification")
+    >>> data.sample_domain
+    array([ 1,  1,  1, -2])
+    >>> data.labeled
+    array([ True,  True,  True, False])
+    """
+    name = type(estimator).__name__
+    if y is None and y_required:
+        raise ValueError(_requires_y_message(name))
+    X_input = X if y is None else indexable(X, y)[0]
+    if validate_X:
+        X = _validate_X(estimator, X_input, reset, check_params)
+    n_samples = _n_rows_of(X)
+    if y is not None:
+        y = _check_labels(y, n_samples, task, multi_output)
+    domain_inferred = sample_domain is None
+    sample_domain = resolve_sample_domain(y, sample_domain, n_samples, task=task)
+    if y is None:
+        labeled = np.zeros(n_samples, dtype=bool)
+    else:
+        labeled = ~unlabeled_mask(y, task)
+        _check_no_marker_collision(y, labeled, sample_domain, domain_inferred, task)
+        if task == "classification" and labeled.any():
+            check_classification_targets(y[labeled])
+    if sample_weight is not None:
+        sample_weight = _check_weights(sample_weight, X, labeled, y is not None)
+    require_domains(sample_domain, source=need_source, target=need_target, method=name)
+    is_target = sample_domain < 0
+    if need_labeled_target and is_target.any() and not (is_target & labeled).any():
+        marker = "NaN" if task == "regression" else "-1"
+        raise ValueError(
+            f"{name} needs labeled target rows (sample_domain < 0 with a real "
+            f"label); every target row is unlabeled ({marker}). Label a few target "
+            "rows, or use a method for unlabeled targets."
+        )
+    return DomainData(
+        X=X,
+        X_input=X_input,
+        y=y,
+        sample_domain=sample_domain,
+        labeled=labeled,
+        sample_weight=sample_weight,
+        task=task,
+        domain_inferred=domain_inferred,
+    )
 
 
 # -- stacking and splitting ---------------------------------------------------------

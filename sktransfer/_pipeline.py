@@ -4,41 +4,22 @@ import inspect
 
 import numpy as np
 from sklearn import get_config
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, MetaEstimatorMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.utils import _safe_indexing, get_tags
-from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, indexable
 
-from ._domain import resolve_sample_domain, unlabeled_mask
+from ._domain import unlabeled_mask
+from .base import BaseTransferMetaEstimator, _label_task, _n_rows, _subset_rows
 
 _DOMAIN_ROWS = {
     "all": lambda sample_domain: np.ones(sample_domain.shape[0], dtype=bool),
     "source": lambda sample_domain: sample_domain >= 0,
     "target": lambda sample_domain: sample_domain < 0,
 }
-
-
-def _label_task(estimator):
-    """What the estimator's labels are: "classification", "regression" or None."""
-    return {"classifier": "classification", "regressor": "regression"}.get(
-        get_tags(estimator).estimator_type
-    )
-
-
-def _n_rows(X):
-    return X.shape[0] if hasattr(X, "shape") else len(X)
-
-
-def _subset_rows(value, rows, n_samples):
-    """Index per-row arrays; pass anything else (scalars, callbacks) unchanged."""
-    if value is None or isinstance(value, str) or not hasattr(value, "__len__"):
-        return value
-    if _n_rows(value) != n_samples:
-        return value
-    return _safe_indexing(value, rows)
 
 
 def _inner_has(attr):
@@ -168,7 +149,7 @@ class _LabeledRowsMetaEstimator(MetaEstimatorMixin, BaseEstimator):
         return tags
 
 
-class LabeledOnly(_LabeledRowsMetaEstimator):
+class LabeledOnly(BaseTransferMetaEstimator):
     """Fit an estimator on the labeled rows only, optionally of some domains.
 
     Unlabeled rows (``y == -1`` for classifiers, ``NaN`` for regressors) are
@@ -227,21 +208,18 @@ class LabeledOnly(_LabeledRowsMetaEstimator):
     """
 
     _parameter_constraints = {
-        "estimator": [HasMethods(["fit"]), None],
+        **BaseTransferMetaEstimator._parameter_constraints,
         "domains": [StrOptions(set(_DOMAIN_ROWS))],
     }
+
+    _domain_checks = {"validate_X": False, "need_source": False}
 
     def __init__(self, estimator=None, *, domains="all"):
         self.estimator = estimator
         self.domains = domains
 
-    def _training_rows(self, y, sample_domain, n_samples, task):
-        rows = ~unlabeled_mask(y, task)
-        if self.domains != "all":
-            sample_domain = resolve_sample_domain(
-                y, sample_domain, n_samples, task=task
-            )
-            rows &= _DOMAIN_ROWS[self.domains](sample_domain)
+    def _training_rows(self, data):
+        rows = data.labeled & _DOMAIN_ROWS[self.domains](data.sample_domain)
         if not rows.any():
             raise ValueError(
                 f"LabeledOnly(domains={self.domains!r}) found no labeled rows to fit "
@@ -253,49 +231,13 @@ class LabeledOnly(_LabeledRowsMetaEstimator):
                     else ". Give some rows real labels."
                 )
             )
-        return rows
+        return np.flatnonzero(rows)
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_domain=None, sample_weight=None, **fit_params):
-        """Fit the estimator on the labeled rows of the selected domains.
-
-        Parameters
-        ----------
-        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
-            Rows of every domain.
-        y : array-like of shape (n_samples,)
-            Labels; ``-1`` (classification) or ``NaN`` (regression) marks
-            unlabeled rows, which are dropped.
-        sample_domain : array-like of int of shape (n_samples,), default=None
-            Domain ids (``>= 0`` source, ``< 0`` target); inferred from the
-            label masks when None.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, subset like the rows and passed to the estimator.
-        **fit_params : dict
-            Other parameters of the estimator's ``fit``; per-row arrays are
-            subset like the rows.
-
-        Returns
-        -------
-        self : object
-            The fitted wrapper.
-        """
-        if y is None:
-            raise ValueError(
-                "LabeledOnly requires y to be passed, but the target y is None: it "
-                "needs labels to find the labeled rows."
-            )
-        estimator = clone(self._make_estimator())
-        X, y = indexable(X, y)
-        n_samples = _n_rows(X)
-        rows = np.flatnonzero(
-            self._training_rows(y, sample_domain, n_samples, _label_task(estimator))
-        )
-        if sample_weight is not None:
-            fit_params["sample_weight"] = sample_weight
-        self._fit_on_rows(estimator, X, y, rows, fit_params)
-        self._copy_input_attributes()
-        return self
+    def _fit(self, data, **fit_params):
+        rows = self._training_rows(data)
+        self._make_estimator_()
+        params = self._inner_fit_params(fit_params, data.sample_weight)
+        return self._fit_on_rows(data, rows, params)
 
 
 def _final_step_has(*attributes, passthrough=False):
