@@ -504,12 +504,12 @@ def check_domain_data(
     name = type(estimator).__name__
     if y is None and y_required:
         raise ValueError(_requires_y_message(name))
+    if y is not None:
+        y = _check_labels(y, _n_rows_of(X), task, multi_output)
     X_input = X if y is None else indexable(X, y)[0]
     if validate_X:
         X = _validate_X(estimator, X_input, reset, check_params)
     n_samples = _n_rows_of(X)
-    if y is not None:
-        y = _check_labels(y, n_samples, task, multi_output)
     domain_inferred = sample_domain is None
     sample_domain = resolve_sample_domain(y, sample_domain, n_samples, task=task)
     if y is None:
@@ -545,11 +545,24 @@ def check_domain_data(
 # -- stacking and splitting ---------------------------------------------------------
 
 
+def _is_text(X):
+    """A 1-d sequence of documents (what TfidfVectorizer takes)."""
+    if hasattr(X, "iloc") and not hasattr(X, "columns"):  # a pandas Series
+        return True
+    if isinstance(X, np.ndarray):
+        return X.ndim == 1 and X.dtype.kind in "OUS" and X.size > 0
+    if isinstance(X, (list, tuple)) and X:
+        return all(isinstance(document, (str, bytes)) for document in X)
+    return False
+
+
 def _kind_of_container(X):
     if hasattr(X, "iloc") and hasattr(X, "columns"):
         return "dataframe"
     if sp.issparse(X):
         return "sparse"
+    if _is_text(X):
+        return "text"
     return "array"
 
 
@@ -587,12 +600,21 @@ def _check_domain_id(domain_id, role):
 
 
 def _n_rows_and_features(X, role, domain_id):
-    if _kind_of_container(X) == "array":
+    """Rows and features of one domain's X; a text domain has no feature count."""
+    kind = _kind_of_container(X)
+    if kind == "text":
+        return len(X), None
+    if kind == "array":
         X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(
-            f"X of {role} domain {domain_id} must be 2-d (rows x features); got "
-            f"{X.ndim} dimensions. Reshape it, e.g. X.reshape(-1, 1)."
+            f"X of {role} domain {domain_id} must be 2-d (rows x features) or a "
+            f"1-d sequence of documents (strings); got {X.ndim} dimensions"
+            + (
+                " of numbers. Reshape it, e.g. X.reshape(-1, 1)."
+                if X.ndim == 1
+                else "."
+            )
         )
     if X.shape[0] == 0:
         raise ValueError(f"The {role} domain {domain_id} has no rows; drop it.")
@@ -644,10 +666,53 @@ def _stack_X(blocks):
                     "All domains' DataFrames must have the same columns in the same "
                     f"order; got {columns} and {list(X.columns)}."
                 )
-        return pd.concat(blocks, axis=0)
+        return pd.concat(_with_shared_categories(blocks), axis=0)
     if kind == "sparse":
         return sp.vstack(blocks, format="csr")
+    if kind == "text":
+        return _stack_text(blocks)
     return np.vstack([np.asarray(X) for X in blocks])
+
+
+def _stack_text(blocks):
+    """Documents of every domain: a Series, an array or a list, as given."""
+    if all(hasattr(X, "iloc") for X in blocks):
+        import pandas as pd
+
+        return pd.concat(blocks, axis=0)
+    if all(isinstance(X, np.ndarray) for X in blocks):
+        return np.concatenate(blocks)
+    return [document for X in blocks for document in X]
+
+
+def _with_shared_categories(blocks):
+    """DataFrames whose categorical columns share one set of categories.
+
+    ``pd.concat`` turns a categorical column into ``object`` when the domains'
+    categories differ (a product sold only in the target market); the union
+    of the categories, in order of first appearance, keeps the dtype.
+    """
+    import pandas as pd
+    from pandas.api.types import union_categoricals
+
+    blocks = list(blocks)
+    for column in blocks[0].columns:
+        dtypes = [X[column].dtype for X in blocks]
+        if not any(isinstance(d, pd.CategoricalDtype) for d in dtypes):
+            continue
+        if all(d == dtypes[0] for d in dtypes):
+            continue
+        if any(getattr(d, "ordered", False) for d in dtypes):
+            raise ValueError(
+                f"Column {column!r} is an ordered categorical whose categories "
+                "differ between domains, so no order holds for all of them. Give "
+                "every domain the same ordered categories, e.g. "
+                "X[column].cat.set_categories(categories, ordered=True)."
+            )
+        as_categories = [X[column].astype("category") for X in blocks]
+        shared = pd.CategoricalDtype(union_categoricals(as_categories).categories)
+        blocks = [X.astype({column: shared}) for X in blocks]
+    return blocks
 
 
 def stack_domains(source, target=None, *, task=None):
@@ -705,7 +770,7 @@ def stack_domains(source, target=None, *, task=None):
         for domain_id, X, y in domains:
             _check_domain_id(domain_id, role)
             n_rows, n_cols = _n_rows_and_features(X, role, domain_id)
-            if n_features is None:
+            if n_features is None or n_cols is None:
                 n_features = n_cols
             elif n_cols != n_features:
                 raise ValueError(

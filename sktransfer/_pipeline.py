@@ -12,7 +12,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, indexable
 
-from ._domain import unlabeled_mask
+from ._domain import check_domain_data, unlabeled_mask
 from .base import BaseTransferMetaEstimator, _label_task, _n_rows, _subset_rows
 
 _DOMAIN_ROWS = {
@@ -289,10 +289,24 @@ class TransferPipeline(Pipeline):
     ['scale', 'clf']
     """
 
-    def _with_step_sample_domain(self, params):
-        if "sample_domain" not in params or get_config()["enable_metadata_routing"]:
+    def _with_step_sample_domain(self, X, y, params):
+        """Check the convention once; hand ``sample_domain`` to the steps."""
+        if params.get("sample_domain") is None:
             return params
-        params = dict(params)
+        # Steps validate their own input; here the ids and lengths are checked
+        # before any step runs, so an error names the pipeline's input.
+        data = check_domain_data(
+            self,
+            X,
+            y,
+            params["sample_domain"],
+            y_required=False,
+            validate_X=False,
+            need_source=False,
+        )
+        params = {**params, "sample_domain": data.sample_domain}
+        if get_config()["enable_metadata_routing"]:
+            return params
         sample_domain = params.pop("sample_domain")
         consumers = [
             name
@@ -314,17 +328,19 @@ class TransferPipeline(Pipeline):
 
         ``sample_domain`` given here reaches every step that accepts it.
         """
-        return super().fit(X, y, **self._with_step_sample_domain(params))
+        return super().fit(X, y, **self._with_step_sample_domain(X, y, params))
 
     @available_if(_final_step_has("transform", "fit_transform", passthrough=True))
     def fit_transform(self, X, y=None, **params):
         """Fit and transform; see :meth:`sklearn.pipeline.Pipeline.fit_transform`."""
-        return super().fit_transform(X, y, **self._with_step_sample_domain(params))
+        return super().fit_transform(
+            X, y, **self._with_step_sample_domain(X, y, params)
+        )
 
     @available_if(_final_step_has("fit_predict"))
     def fit_predict(self, X, y=None, **params):
         """Fit and predict; see :meth:`sklearn.pipeline.Pipeline.fit_predict`."""
-        return super().fit_predict(X, y, **self._with_step_sample_domain(params))
+        return super().fit_predict(X, y, **self._with_step_sample_domain(X, y, params))
 
 
 def _takes_sample_domain(step):

@@ -18,7 +18,7 @@ from abc import ABCMeta, abstractmethod
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import _safe_indexing, check_random_state, get_tags
+from sklearn.utils import _safe_indexing, check_random_state, get_tags, metadata_routing
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -294,6 +294,9 @@ class BaseTransferMetaEstimator(MetaEstimatorMixin, BaseTransferEstimator):
     __metadata_request__predict_log_proba = {"sample_domain": True}
     __metadata_request__decision_function = {"sample_domain": True}
     __metadata_request__transform = {"sample_domain": True}
+
+    # sample_weight is routed to the inner estimator, not consumed here.
+    __metadata_request__fit = {"sample_weight": metadata_routing.UNUSED}
 
     _parameter_constraints = {"estimator": [HasMethods(["fit"]), None]}
 

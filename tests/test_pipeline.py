@@ -122,7 +122,7 @@ def test_labeled_only_errors(domains):
         LabeledOnly(StandardScaler()).fit(X, None)
     with pytest.raises(ValueError, match="found no labeled rows"):
         LabeledOnly(LogisticRegression()).fit(X, np.full(X.shape[0], -1))
-    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+    with pytest.raises(ValueError, match="X has 50 rows but y has 49 labels"):
         LabeledOnly().fit(X, y[:-1])
     with pytest.raises(ValueError, match="sample_domain has 3 entries"):
         LabeledOnly(domains="source").fit(X, y, sample_domain=[1, 1, -2])
