@@ -11,7 +11,9 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
+from pandas.api.types import union_categoricals
 from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
@@ -304,8 +306,6 @@ def _requires_y_message(name):
 
 
 def _non_numeric_columns(X):
-    import pandas as pd
-
     return [
         str(column)
         for column, dtype in X.dtypes.items()
@@ -657,8 +657,6 @@ def _stack_X(blocks):
         )
     kind = kinds.pop()
     if kind == "dataframe":
-        import pandas as pd
-
         columns = list(blocks[0].columns)
         for X in blocks[1:]:
             if list(X.columns) != columns:
@@ -677,8 +675,6 @@ def _stack_X(blocks):
 def _stack_text(blocks):
     """Documents of every domain: a Series, an array or a list, as given."""
     if all(hasattr(X, "iloc") for X in blocks):
-        import pandas as pd
-
         return pd.concat(blocks, axis=0)
     if all(isinstance(X, np.ndarray) for X in blocks):
         return np.concatenate(blocks)
@@ -692,9 +688,6 @@ def _with_shared_categories(blocks):
     categories differ (a product sold only in the target market); the union
     of the categories, in order of first appearance, keeps the dtype.
     """
-    import pandas as pd
-    from pandas.api.types import union_categoricals
-
     blocks = list(blocks)
     for column in blocks[0].columns:
         dtypes = [X[column].dtype for X in blocks]
@@ -807,8 +800,11 @@ def split_domains(X, y, sample_domain):
     Parameters
     ----------
     X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+        Rows of every domain, stacked.
     y : array-like of shape (n_samples,) or None
+        Labels of the rows, or None.
     sample_domain : array-like of int of shape (n_samples,)
+        Domain id of each row (``>= 0`` source, ``< 0`` target).
 
     Returns
     -------

@@ -327,19 +327,70 @@ class TransferPipeline(Pipeline):
         """Fit the pipeline; see :meth:`sklearn.pipeline.Pipeline.fit`.
 
         ``sample_domain`` given here reaches every step that accepts it.
+
+        Parameters
+        ----------
+        X : iterable
+            Training rows of every domain, as the first step takes them.
+        y : array-like of shape (n_samples,), default=None
+            Labels, with the unlabeled marker on unlabeled target rows.
+        **params : dict
+            ``sample_domain`` and other fit parameters, as in
+            :class:`~sklearn.pipeline.Pipeline` (``step__param`` or routed).
+
+        Returns
+        -------
+        self : TransferPipeline
+            The fitted pipeline.
         """
         return super().fit(X, y, **self._with_step_sample_domain(X, y, params))
 
     @available_if(_final_step_has("transform", "fit_transform", passthrough=True))
     def fit_transform(self, X, y=None, **params):
-        """Fit and transform; see :meth:`sklearn.pipeline.Pipeline.fit_transform`."""
+        """Fit and transform; see :meth:`sklearn.pipeline.Pipeline.fit_transform`.
+
+        ``sample_domain`` given here reaches every step that accepts it.
+
+        Parameters
+        ----------
+        X : iterable
+            Training rows of every domain, as the first step takes them.
+        y : array-like of shape (n_samples,), default=None
+            Labels, with the unlabeled marker on unlabeled target rows.
+        **params : dict
+            ``sample_domain`` and other fit parameters, as in
+            :class:`~sklearn.pipeline.Pipeline` (``step__param`` or routed).
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_features_new)
+            The training rows transformed by every step.
+        """
         return super().fit_transform(
             X, y, **self._with_step_sample_domain(X, y, params)
         )
 
     @available_if(_final_step_has("fit_predict"))
     def fit_predict(self, X, y=None, **params):
-        """Fit and predict; see :meth:`sklearn.pipeline.Pipeline.fit_predict`."""
+        """Fit and predict; see :meth:`sklearn.pipeline.Pipeline.fit_predict`.
+
+        ``sample_domain`` given here reaches every step that accepts it.
+
+        Parameters
+        ----------
+        X : iterable
+            Training rows of every domain, as the first step takes them.
+        y : array-like of shape (n_samples,), default=None
+            Labels, with the unlabeled marker on unlabeled target rows.
+        **params : dict
+            ``sample_domain`` and other fit parameters, as in
+            :class:`~sklearn.pipeline.Pipeline` (``step__param`` or routed).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            The final step's predictions on the training rows.
+        """
         return super().fit_predict(X, y, **self._with_step_sample_domain(X, y, params))
 
 
