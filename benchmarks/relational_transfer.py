@@ -300,8 +300,7 @@ def uw_task(fold, regime, seed, settings):
     from threadpoolctl import threadpool_limits
 
     from sktransfer.relational import RelationalTransferClassifier
-    from sktransfer.relational._mapping import Mapping
-    from sktransfer.relational._transfer import mapped_model
+    from sktransfer.relational._mapping import Mapping, mapped_model
 
     start = time.perf_counter()
     load = os.getloadavg()[0]
@@ -496,8 +495,7 @@ def class_run(direction, test_fold, seed, value, settings):
     from threadpoolctl import threadpool_limits
 
     from sktransfer.relational import RelationalTransferClassifier
-    from sktransfer.relational._mapping import Mapping
-    from sktransfer.relational._transfer import mapped_model
+    from sktransfer.relational._mapping import Mapping, mapped_model
 
     start = time.perf_counter()
     load = os.getloadavg()[0]

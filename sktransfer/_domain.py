@@ -140,6 +140,8 @@ def check_sample_domain(sample_domain, n_samples):
         turning a source row into a target row).
     """
     values = _as_label_array(sample_domain)
+    if values.size == 0 and values.dtype.kind == "f":
+        values = values.astype(np.int64)  # [] reads as float64
     if values.dtype.kind not in "iu":
         raise TypeError(
             f"sample_domain must hold integer domain ids (>= 0 source, < 0 target); "

@@ -1,54 +1,304 @@
 """An immutable, typed multi-relational graph for relational transfer."""
 
+import difflib
+import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from types import MappingProxyType
 
 import networkx as nx
 import numpy as np
 from scipy import sparse
 
 UNTYPED = "entity"
-_ATOM = re.compile(r"^\s*([A-Za-z_][\w]*)\s*\((.*)\)\s*\.?\s*$")
+_NAME = re.compile(r"[A-Za-z_]\w*")
+_BARE_ARGUMENT = re.compile(r"[^\s,()\"']+")
+_QUOTED = {q: re.compile(q + r"((?:[^\\" + q + r"]|\\.)*)" + q) for q in "\"'"}
+_ESCAPED = re.compile(r"\\(.)")
+# A line holding one atom whose arguments are bare or quoted without escapes,
+# the common case, is read by one regular expression instead of the scanner.
+_SIMPLE_ARGUMENT = r"""(?:[^\s,()"']+|"[^"\\]*"|'[^'\\]*')"""
+_SIMPLE_ATOM = re.compile(
+    rf"\s*([A-Za-z_]\w*)\s*\(\s*({_SIMPLE_ARGUMENT}(?:\s*,\s*{_SIMPLE_ARGUMENT})*)"
+    r"\s*\)\s*\.?\s*"
+)
+_SIMPLE_ARGUMENTS = re.compile(_SIMPLE_ARGUMENT)
+_COMMENT_MARKS = ("%", "//", "#")
 _MODE_MARKS = "+-#`"
+# BoostSRL's ``+type!k`` (at most k values) says nothing about the type.
+_MODE_CARDINALITY = re.compile(r"!\d*$")
+_LOOKS_LIKE_MODE = re.compile(r"^\s*[A-Za-z_]\w*\s*\(\s*[+\-#`]")
+_LISTED = 20  # names shown in an error message before "... and N more"
+_SHOWN_TEXT = 200  # characters of an unreadable line shown in its error
 
 
-def _parse_atom(line):
-    """``pred(a, b).`` -> ``("pred", ("a", "b"))``; None for blank or comment lines."""
-    line = line.strip()
-    if not line or line.startswith(("%", "//", "#")):
-        return None
-    match = _ATOM.match(line)
+def _listed(names, limit=_LISTED):
+    """``['a', 'b', ...]`` with at most ``limit`` names and how many were left out."""
+    names = sorted(map(str, names))
+    shown = ", ".join(map(repr, names[:limit]))
+    more = f", ... and {len(names) - limit} more" if len(names) > limit else ""
+    return f"[{shown}{more}]"
+
+
+def _unknown_relations_message(unknown, known, where="the graph"):
+    """Which relations are unknown, which are known, and the near misses."""
+    close = {
+        name: difflib.get_close_matches(str(name), list(known), n=2) for name in unknown
+    }
+    hints = [
+        " or ".join(map(repr, c)) + ("" if len(unknown) == 1 else f" for {name!r}")
+        for name, c in close.items()
+        if c
+    ]
+    hint = f" Did you mean {'; '.join(hints)}?" if hints else ""
+    subject = (
+        f"Relation {unknown[0]!r} is"
+        if len(unknown) == 1
+        else f"Relations {_listed(unknown)} are"
+    )
+    return (
+        f"{subject} not in {where}; it has {len(known)} relation(s): "
+        f"{_listed(known)}.{hint}"
+    )
+
+
+class UnknownRelationError(ValueError, KeyError):
+    """A relation the graph does not have.
+
+    A :class:`ValueError` (the input is wrong) that is also a
+    :class:`KeyError`, so ``graph.schema`` keeps the mapping protocol.
+    """
+
+    __str__ = BaseException.__str__  # KeyError's would quote the message
+
+
+class _Schema(Mapping):
+    """Read-only ``{relation: types}``; an unknown relation is a clear error."""
+
+    def __init__(self, types):
+        self._types = dict(types)
+
+    def __getitem__(self, relation):
+        try:
+            return self._types[relation]
+        except KeyError:
+            raise UnknownRelationError(
+                _unknown_relations_message([relation], self._types)
+            ) from None
+
+    def __contains__(self, relation):
+        return relation in self._types
+
+    def get(self, relation, default=None):
+        return self._types.get(relation, default)
+
+    def __iter__(self):
+        return iter(self._types)
+
+    def __len__(self):
+        return len(self._types)
+
+    def __repr__(self):
+        return repr(self._types)
+
+
+# -- reading srlearn/BoostSRL files ------------------------------------------------
+
+
+class _Unreadable(Exception):
+    """Why a line is not a sequence of ground atoms (the caller adds where)."""
+
+
+def _skip_space(text, i):
+    while i < len(text) and text[i].isspace():
+        i += 1
+    return i
+
+
+def _scan_quoted(text, i):
+    """A quoted argument starting at ``text[i]``; backslash escapes the next
+    character. Returns the argument and the index after its closing quote."""
+    match = _QUOTED[text[i]].match(text, i)
     if match is None:
-        raise ValueError(
-            f"Cannot read {line!r} as a ground atom; expected pred(a, b). as in "
-            "srlearn/BoostSRL fact files."
+        raise _Unreadable(f"the quote {text[i]} opened at column {i + 1} is not closed")
+    return _ESCAPED.sub(r"\1", match.group(1)), match.end()
+
+
+def _scan_argument(text, i):
+    if i < len(text) and text[i] in "\"'":
+        return _scan_quoted(text, i)
+    match = _BARE_ARGUMENT.match(text, i)
+    if match is not None:
+        return match.group(), match.end()
+    if i == len(text):
+        raise _Unreadable("unbalanced parentheses: ')' is missing")
+    if text[i] == "(":
+        raise _Unreadable(
+            f"'(' inside the arguments at column {i + 1}: unbalanced parentheses "
+            "or a nested term (quote an argument that holds a parenthesis)"
         )
-    relation, arguments = match.groups()
-    return relation, tuple(a.strip().strip('"') for a in arguments.split(","))
+    raise _Unreadable(f"an empty argument at column {i + 1}")
+
+
+def _scan_arguments(text, i):
+    """The arguments after the ``(`` at ``text[i - 1]``, up to the matching
+    ``)``; returns them and the index after it."""
+    arguments = []
+    while True:
+        argument, i = _scan_argument(text, _skip_space(text, i))
+        arguments.append(argument)
+        i = _skip_space(text, i)
+        if i == len(text):
+            raise _Unreadable("unbalanced parentheses: ')' is missing")
+        if text[i] == ")":
+            return tuple(arguments), i + 1
+        if text[i] != ",":
+            raise _Unreadable(
+                f"{text[i]!r} at column {i + 1} where ',' or ')' was expected "
+                "(quote an argument that holds a space, a comma or a quote)"
+            )
+        i += 1
+
+
+def _scan_atoms(text):
+    """The ground atoms of one line: ``p(a, b). q("c, d", e).`` -> two atoms.
+
+    Blank and comment lines have none; a trailing comment is allowed. Raises
+    ``_Unreadable`` saying why when the line is not a sequence of atoms.
+    """
+    simple = _SIMPLE_ATOM.fullmatch(text)
+    if simple is not None:
+        arguments = _SIMPLE_ARGUMENTS.findall(simple.group(2))
+        return [
+            (
+                simple.group(1),
+                tuple(a[1:-1] if a[0] in "\"'" else a for a in arguments),
+            )
+        ]
+    atoms, i = [], 0
+    while True:
+        i = _skip_space(text, i)
+        if i == len(text) or text.startswith(_COMMENT_MARKS, i):
+            return atoms
+        match = _NAME.match(text, i)
+        if match is None:
+            raise _Unreadable(f"expected a relation name at column {i + 1}")
+        relation, i = match.group(), _skip_space(text, match.end())
+        if i == len(text) or text[i] != "(":
+            raise _Unreadable(f"expected '(' after {relation!r}")
+        arguments, i = _scan_arguments(text, i + 1)
+        atoms.append((relation, arguments))
+        i = _skip_space(text, i)
+        if i < len(text) and text[i] == ".":
+            i += 1
+        elif i < len(text) and text[i] == ")":
+            raise _Unreadable(f"unbalanced parentheses: an extra ')' at column {i + 1}")
+        elif i < len(text) and not text.startswith(_COMMENT_MARKS, i):
+            raise _Unreadable(
+                f"expected '.' after {relation}(...) at column {i + 1} (facts on "
+                "one line are each ended by '.')"
+            )
+
+
+def _shown(text):
+    text = text.strip()
+    return text if len(text) <= _SHOWN_TEXT else text[:_SHOWN_TEXT] + "..."
+
+
+def _is_file(name):
+    try:
+        return Path(name).is_file()
+    except (OSError, ValueError):  # a name too long, or holding a NUL
+        return False
+
+
+def _file_lines(path):
+    text = Path(path).read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), start=1):
+        yield f"line {number} of {path}", line
 
 
 def _lines(source):
-    """Lines of a path, of several paths, or of an iterable of strings."""
+    """``(where, text)`` of the lines of a file, of several files (paths of
+    existing files), or of the lines themselves."""
     if isinstance(source, (str, Path)):
-        return Path(source).read_text().splitlines()
+        if isinstance(source, str) and not _is_file(source) and "(" in source:
+            raise ValueError(
+                f"{_shown(source)!r} is not a file; pass the lines as a list "
+                "(text.splitlines()) or the path of a file."
+            )
+        return list(_file_lines(source))
+    if not isinstance(source, Iterable):
+        raise TypeError(
+            "Expected a path, several paths or the lines (an iterable of str); got "
+            f"{type(source).__name__}."
+        )
     lines = []
-    for item in source:
-        if isinstance(item, Path) or (isinstance(item, str) and Path(item).is_file()):
-            lines.extend(Path(item).read_text().splitlines())
+    for number, item in enumerate(source, start=1):
+        if isinstance(item, Path) or (isinstance(item, str) and _is_file(item)):
+            lines.extend(_file_lines(item))
+        elif isinstance(item, str):
+            pieces = item.splitlines() or [""]
+            for k, piece in enumerate(pieces, start=1):
+                where = (
+                    f"line {number}"
+                    if len(pieces) == 1
+                    else (f"line {k} of item {number}")
+                )
+                lines.append((where, piece))
         else:
-            lines.append(item)
+            raise TypeError(
+                f"Item {number} of the lines is a {type(item).__name__}, not a str "
+                "or a path."
+            )
     return lines
+
+
+def _mode_declarations(where, text):
+    """``(relation, types)`` of the mode declarations on one line; none for the
+    other lines of a background file (``setParam:``, clauses, ...)."""
+    line = text.strip()
+    declared = line.startswith("mode:")
+    if declared:
+        line = line[len("mode:") :]
+    try:
+        atoms = _scan_atoms(line)
+    except _Unreadable as reason:
+        if declared or _LOOKS_LIKE_MODE.match(line):
+            raise ValueError(
+                f"Cannot read {where} as mode declarations: {_shown(text)!r} "
+                f"({reason}). Expected pred(+type, -type). as in srlearn/BoostSRL "
+                "background files."
+            ) from None
+        return []
+    declarations = []
+    for relation, arguments in atoms:
+        marked = [len(a) > 1 and a[0] in _MODE_MARKS for a in arguments]
+        if not any(marked) and not declared:
+            continue
+        if not all(marked):
+            raise ValueError(
+                f"Cannot read {where} as a mode declaration: {_shown(text)!r}; every "
+                f"argument of {relation}(...) needs a mode mark (+, -, # or `) "
+                "before its type."
+            )
+        types = tuple(
+            _MODE_CARDINALITY.sub("", a.lstrip(_MODE_MARKS)) for a in arguments
+        )
+        declarations.append((relation, types))
+    return declarations
 
 
 def read_modes(source):
     """Argument types of each relation from srlearn/BoostSRL mode declarations.
 
     ``advisedby(+person,-person).`` gives ``{"advisedby": ("person", "person")}``;
-    the marks ``+ - # ``` are dropped, and the declarations of one relation
-    must agree on its types. Lines that are not mode declarations (``setParam``
-    and the like) are skipped.
+    the marks ``+ - # ``` and a cardinality suffix (``+type!1``) are dropped,
+    and the declarations of one relation must agree on its types. Lines that
+    are not mode declarations (``setParam``, clauses and the like) are
+    skipped; a line that starts as one (``mode:``, or ``pred(+...``) but
+    cannot be read is an error.
 
     Parameters
     ----------
@@ -59,32 +309,37 @@ def read_modes(source):
     Returns
     -------
     schema : dict of str to tuple of str
+
+    Raises
+    ------
+    ValueError
+        A mode declaration that cannot be read (the error names its line), or
+        two declarations of a relation with different types.
+
+    Examples
+    --------
+    >>> from sktransfer.relational import read_modes
+    >>> read_modes(["mode: ta(+course, -person).", "setParam: treeDepth=3."])
+    {'ta': ('course', 'person')}
     """
     schema = {}
-    for line in _lines(source):
-        line = line.strip()
-        if line.startswith("mode:"):
-            line = line[len("mode:") :]
-        try:
-            parsed = _parse_atom(line)
-        except ValueError:
-            continue
-        if parsed is None:
-            continue
-        relation, arguments = parsed
-        if not all(a[:1] in _MODE_MARKS for a in arguments):
-            continue
-        types = tuple(a.lstrip(_MODE_MARKS) for a in arguments)
-        if schema.setdefault(relation, types) != types:
-            raise ValueError(
-                f"The mode declarations of {relation!r} disagree on its types: "
-                f"{schema[relation]} and {types}."
-            )
+    for where, text in _lines(source):
+        for relation, types in _mode_declarations(where, text):
+            if schema.setdefault(relation, types) != types:
+                raise ValueError(
+                    f"The mode declarations of {relation!r} disagree on its types: "
+                    f"{schema[relation]} and {types} ({where})."
+                )
     return schema
 
 
 def read_facts(source):
     """Ground atoms of srlearn/BoostSRL fact files as ``(relation, args)`` pairs.
+
+    A line holds one fact or several, each ended by ``.`` (the last one's is
+    optional), and may end with a comment (``%``, ``//`` or ``#``). An
+    argument is a bare name (no space, comma, parenthesis or quote) or quoted
+    (``"a, b"`` or ``'a, b'``, a backslash escaping the next character).
 
     Parameters
     ----------
@@ -94,8 +349,33 @@ def read_facts(source):
     Returns
     -------
     facts : list of (str, tuple of str)
+
+    Raises
+    ------
+    ValueError
+        A line that is not ground atoms (unbalanced parentheses, an empty
+        argument, two facts without ``.`` between them, ...); the error gives
+        its line number and text.
+
+    Examples
+    --------
+    >>> from sktransfer.relational import read_facts
+    >>> read_facts(['advisedby(ann, bob). taughtby("c1, autumn", bob).'])
+    [('advisedby', ('ann', 'bob')), ('taughtby', ('c1, autumn', 'bob'))]
     """
-    return [atom for atom in map(_parse_atom, _lines(source)) if atom is not None]
+    facts = []
+    for where, text in _lines(source):
+        try:
+            facts.extend(_scan_atoms(text))
+        except _Unreadable as reason:
+            raise ValueError(
+                f"Cannot read {where} as ground atoms: {_shown(text)!r} ({reason}). "
+                "Expected facts such as pred(a, b). as in srlearn/BoostSRL fact "
+                "files; facts on one line are each ended by '.', and an argument "
+                'that holds a comma, a space or a parenthesis is quoted: pred("a, '
+                'b", c).'
+            ) from None
+    return facts
 
 
 def _projections(relation, arguments):
@@ -103,6 +383,36 @@ def _projections(relation, arguments):
     for i in range(len(arguments)):
         for j in range(i + 1, len(arguments)):
             yield f"{relation}[{i + 1},{j + 1}]", (arguments[i], arguments[j])
+
+
+def _is_missing(name):
+    return name is None or (isinstance(name, float) and math.isnan(name))
+
+
+def _checked_facts(facts):
+    """Each fact as ``(relation, arguments)``; a relation name that is not a
+    non-empty string, or a missing argument, is refused."""
+    for fact in facts:
+        try:
+            relation, arguments = fact
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"A fact is a (relation, arguments) pair; got {fact!r}."
+            ) from None
+        if not isinstance(relation, str) or not relation:
+            raise TypeError(
+                f"Relation names are non-empty strings (feature names are built "
+                f"from them); got {relation!r} in the fact {fact!r}."
+            )
+        if isinstance(arguments, str):
+            arguments = (arguments,)
+        arguments = tuple(arguments)
+        if any(_is_missing(a) for a in arguments):
+            raise ValueError(
+                f"The fact {relation}{arguments} has a missing argument (None or "
+                "NaN); drop it or name the entity."
+            )
+        yield relation, arguments
 
 
 def _binarized(facts):
@@ -181,7 +491,7 @@ class RelationalGraph:
     """
 
     def __init__(self, facts, *, schema=None):
-        facts = list(_binarized(facts))
+        facts = list(_binarized(_checked_facts(facts)))
         given = _binarized_schema(schema or {})
         arity = {}
         for relation, arguments in facts:
@@ -204,7 +514,7 @@ class RelationalGraph:
                 types = self._inferred_types(relation, n_arguments, facts, entity_types)
                 full_schema[relation] = types
                 self._type_untyped(relation, types, facts, entity_types)
-        self.schema = MappingProxyType(full_schema)
+        self.schema = _Schema(full_schema)
         self.relations = tuple(sorted(full_schema))
         self.entities = tuple(entity_types)
         self._types = entity_types
@@ -323,7 +633,7 @@ class RelationalGraph:
         pairs = []
         for relation, rows in facts.items():
             for arguments in rows:
-                if isinstance(arguments, str):
+                if isinstance(arguments, str) or not isinstance(arguments, Iterable):
                     arguments = (arguments,)
                 pairs.append((relation, tuple(arguments)))
         return cls(pairs, schema=schema)
@@ -338,18 +648,46 @@ class RelationalGraph:
             Fact file(s) (``pred(a,b).`` per line), or the lines.
         modes : str, Path or iterable of str, default=None
             Mode declarations (``pred(+type,-type).``) giving the schema.
-        exclude : iterable of str, default=()
+        exclude : str or iterable of str, default=()
             Relations whose facts are left out (the target relation, or
             relations that copy the label); the schema keeps their types.
+            Each must be a relation of the facts or the modes.
 
         Returns
         -------
         graph : RelationalGraph
+
+        Raises
+        ------
+        ValueError
+            A line that cannot be read, or an ``exclude`` name that is not a
+            relation of the facts or modes (a misspelt name would leave the
+            label in the graph).
+
+        Examples
+        --------
+        >>> from sktransfer.relational import RelationalGraph
+        >>> graph = RelationalGraph.from_srlearn(
+        ...     ["advisedby(ann, bob).", "publication(t1, ann)."],
+        ...     modes=["advisedby(+person, -person).", "publication(+title, -person)."],
+        ...     exclude=["advisedby"],
+        ... )
+        >>> graph
+        RelationalGraph(2 entities, 1 facts, relations: advisedby, publication)
         """
-        exclude = set(exclude)
-        kept = [fact for fact in read_facts(facts) if fact[0] not in exclude]
+        exclude = [exclude] if isinstance(exclude, str) else list(exclude)
+        facts = read_facts(facts)
         schema = read_modes(modes) if modes is not None else None
-        return cls(kept, schema=schema)
+        known = {relation for relation, _ in facts} | set(schema or {})
+        unknown = [name for name in dict.fromkeys(exclude) if name not in known]
+        if unknown:
+            raise ValueError(
+                "exclude names relations the facts and modes do not have, so "
+                "nothing would be left out: "
+                + _unknown_relations_message(unknown, known, "the facts or modes")
+            )
+        excluded = set(exclude)
+        return cls([f for f in facts if f[0] not in excluded], schema=schema)
 
     # -- immutability ----------------------------------------------------------------
 
@@ -372,7 +710,7 @@ class RelationalGraph:
         return state
 
     def __setstate__(self, state):
-        state["schema"] = MappingProxyType(state["schema"])
+        state["schema"] = _Schema(state["schema"])
         self.__dict__.update(state)  # bypasses __setattr__, so frozen stays frozen
 
     # -- queries ---------------------------------------------------------------------
@@ -392,35 +730,70 @@ class RelationalGraph:
         return self._facts
 
     def unary_relations(self):
-        """Relations of one argument (entity properties), sorted."""
+        """Relations of one argument (entity properties), sorted.
+
+        Returns
+        -------
+        relations : tuple of str
+        """
         return tuple(r for r in self.relations if len(self.schema[r]) == 1)
 
     def binary_relations(self):
-        """Relations of two arguments (edges), sorted."""
+        """Relations of two arguments (edges), sorted.
+
+        Returns
+        -------
+        relations : tuple of str
+        """
         return tuple(r for r in self.relations if len(self.schema[r]) == 2)
 
     def check_relation(self, relation):
-        """Raise a ValueError naming the known relations if ``relation`` is unknown."""
-        if relation not in self.schema:
-            raise ValueError(
-                f"Relation {relation!r} is not in the graph; it has "
-                f"{list(self.relations)}."
-            )
+        """Raise a ValueError naming the known relations if ``relation`` is unknown.
+
+        Parameters
+        ----------
+        relation : str
+            The name to look up.
+
+        Raises
+        ------
+        UnknownRelationError
+            A :class:`ValueError` naming the relation, the graph's relations
+            (the first 20) and near misses.
+        """
+        self.schema[relation]  # raises with the message when unknown
 
     def entity_type(self, name):
-        """The type of entity ``name``."""
+        """The type of entity ``name``.
+
+        Parameters
+        ----------
+        name : str
+            An entity of the graph.
+
+        Returns
+        -------
+        type : str
+        """
         return self._types[self._checked(name)]
 
     def properties(self, name):
-        """The unary relations that hold for entity ``name``."""
+        """The unary relations that hold for entity ``name``.
+
+        Parameters
+        ----------
+        name : str
+            An entity of the graph.
+
+        Returns
+        -------
+        properties : frozenset of str
+        """
         return self.nx_graph.nodes[self._checked(name)]["properties"]
 
     def _checked(self, name):
         if name not in self._index:
-            raise ValueError(
-                f"Entity {name!r} is not in the graph ({len(self.entities)} "
-                "entities). Check the spelling, or add the facts that mention it."
-            )
+            raise ValueError(self._unknown_entities_message([name]))
         return name
 
     def indices(self, names):
@@ -429,22 +802,58 @@ class RelationalGraph:
         Parameters
         ----------
         names : iterable of str
+            Entities of the graph.
 
         Returns
         -------
         indices : ndarray of int
         """
         names = list(names)
-        missing = [n for n in dict.fromkeys(names) if n not in self._index]
+        missing = self.unknown_entities(names)
         if missing:
-            raise ValueError(
-                f"{len(missing)} entities are not in the graph, e.g. "
-                f"{missing[:5]}. Every queried entity must appear in some fact."
-            )
+            raise ValueError(self._unknown_entities_message(missing))
         return np.fromiter((self._index[n] for n in names), dtype=np.int64)
 
+    def unknown_entities(self, names):
+        """The distinct ``names`` that are not entities of the graph, in order.
+
+        Parameters
+        ----------
+        names : iterable of str
+            Candidate entity names.
+
+        Returns
+        -------
+        unknown : list of str
+        """
+        return [n for n in dict.fromkeys(names) if n not in self._index]
+
+    def _unknown_entities_message(self, unknown, where="the graph"):
+        """The error message for ``unknown`` entities (a few are named)."""
+        subject = (
+            f"Entity {unknown[0]!r} is"
+            if len(unknown) == 1
+            else f"{len(unknown)} entities are"
+        )
+        example = "" if len(unknown) == 1 else f", e.g. {unknown[:5]}"
+        return (
+            f"{subject} not in {where} ({len(self.entities)} entities){example}. "
+            "Every queried entity must appear in some fact; check the spelling."
+        )
+
     def adjacency(self, relation):
-        """Sparse ``n x n`` count matrix of a binary relation's edges (cached)."""
+        """Sparse ``n x n`` count matrix of a binary relation's edges (cached).
+
+        Parameters
+        ----------
+        relation : str
+            A binary relation of the graph.
+
+        Returns
+        -------
+        matrix : scipy.sparse.csr_matrix of shape (n_entities, n_entities)
+            Entry ``(i, j)`` counts the edges from entity ``i`` to ``j``.
+        """
         self.check_relation(relation)
         if relation not in self._adjacency:
             pairs = [a for r, a in self._facts if r == relation and len(a) == 2]
@@ -459,7 +868,17 @@ class RelationalGraph:
 
     def property_mask(self, relation):
         """Boolean vector over entities: whether the unary ``relation`` holds
-        (cached, read-only)."""
+        (cached, read-only).
+
+        Parameters
+        ----------
+        relation : str
+            A unary relation of the graph.
+
+        Returns
+        -------
+        mask : ndarray of bool of shape (n_entities,)
+        """
         self.check_relation(relation)
         if relation not in self._masks:
             mask = np.zeros(len(self.entities), dtype=bool)
@@ -471,11 +890,26 @@ class RelationalGraph:
         return self._masks[relation]
 
     def entity_types_array(self):
-        """The type of every entity, in index order."""
+        """The type of every entity, in index order.
+
+        Returns
+        -------
+        types : ndarray of object of shape (n_entities,)
+        """
         return np.array([self._types[n] for n in self.entities], dtype=object)
 
     def without(self, relations):
-        """A new graph without the facts of ``relations``."""
+        """A new graph without the facts of ``relations``.
+
+        Parameters
+        ----------
+        relations : iterable of str
+            Relations of the graph.
+
+        Returns
+        -------
+        graph : RelationalGraph
+        """
         relations = set(relations)
         for relation in relations:
             self.check_relation(relation)

@@ -1,17 +1,26 @@
 """Predicate mapping: which target relation plays each source relation's part."""
 
-import itertools
 import logging
+import math
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.metrics import roc_auc_score
 from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import check_is_fitted
 
-from ._paths import Step, parse_path, path_name
+from ._graph import _listed
+from ._paths import (
+    PathFeaturizer,
+    Step,
+    check_entity_rows,
+    feature_name,
+    parse_feature_name,
+)
+from ._rules import PathRuleLearner, check_binary_labels
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +36,18 @@ def relation_signature(graph, relation):
     of the tail type's that are tails, and reciprocity (the share of edges
     whose reverse is also an edge). Unary: the share of its type's entities
     where it holds.
+
+    Parameters
+    ----------
+    graph : RelationalGraph
+        The graph of the relation.
+    relation : str
+        One of its relations.
+
+    Returns
+    -------
+    signature : ndarray of shape (5,) or (1,)
+        Binary or unary statistics.
     """
     types = graph.entity_types_array()
     if len(graph.schema[relation]) == 1:
@@ -79,6 +100,39 @@ def check_relation_pair(source_graph, target_graph, source, target, types, where
             )
 
 
+def _types_of(graph):
+    return set(graph.entity_types_array()) | {
+        t for ts in graph.schema.values() for t in ts
+    }
+
+
+def check_type_mapping(type_mapping, source_graph, target_graph):
+    """Check a ``{source type: target type}`` map: known types, one to one.
+
+    Returns
+    -------
+    type_mapping : dict
+    """
+    type_mapping = dict(type_mapping)
+    for types, graph, role in (
+        (list(type_mapping), source_graph, "source"),
+        (list(type_mapping.values()), target_graph, "target"),
+    ):
+        known = _types_of(graph)
+        unknown = [t for t in types if t not in known]
+        if unknown:
+            raise ValueError(
+                f"type_mapping names {role} types the {role} graph does not have: "
+                f"{_listed(unknown)}; it has {_listed(known)}."
+            )
+    if len(set(type_mapping.values())) != len(type_mapping):
+        raise ValueError(
+            f"type_mapping sends two source types to one target type: {type_mapping}; "
+            "a type mapping is one to one."
+        )
+    return type_mapping
+
+
 @dataclass(frozen=True)
 class Mapping:
     """A typed, injective mapping of source relations onto target relations.
@@ -100,36 +154,117 @@ class Mapping:
 
     def feature(self, name):
         """The target feature name of a source one, or None when unmapped."""
-        kind, _, rest = name.partition(":")
-        if kind in ("head", "tail", "self"):
-            mapped = self.relations.get(rest)
-            return f"{kind}:{mapped[0]}" if mapped else None
-        body, _, prop = rest.partition(":")
-        steps = [self.step(s) for s in parse_path(body)]
+        kind, path, prop = parse_feature_name(name)
+        steps = tuple(self.step(s) for s in path)
         if any(s is None for s in steps):
             return None
-        mapped = f"path:{path_name(tuple(steps))}"
-        if prop:
+        if prop is not None:
             if prop not in self.relations:
                 return None
-            mapped += f":{self.relations[prop][0]}"
-        return mapped
+            prop = self.relations[prop][0]
+        return feature_name(kind, steps, prop)
 
 
-def _type_mappings(source, target, anchor_types):
-    """Injective maps of the source types (anchors fixed) into the target's."""
-    source_types = sorted(set(source.entity_types_array()) - set(anchor_types))
-    free = sorted(set(target.entity_types_array()) - set(anchor_types.values()))
-    options = free + [None] * len(source_types)
-    seen = set()
-    for image in itertools.permutations(options, len(source_types)):
-        key = tuple(image)
-        if key in seen:
-            continue
-        seen.add(key)
-        mapping = dict(anchor_types)
-        mapping.update({s: t for s, t in zip(source_types, image) if t is not None})
-        yield mapping
+class _LinearPathModel:
+    """Fixed weights over a featurizer's columns: a model without training."""
+
+    def __init__(self, featurizer, coef, intercept):
+        self.featurizer = featurizer
+        self.coef = coef
+        self.intercept = intercept
+
+    def decision_function(self, X):
+        # The features are fixed, so fitting only checks them: no label is used.
+        return clone(self.featurizer).fit_transform(X) @ self.coef + self.intercept
+
+
+def mapped_model(source_model, mapping, target_graph, target_relation):
+    """The source rules carried onto the target graph by ``mapping``.
+
+    Each source feature with a non-zero weight becomes the target feature the
+    mapping gives it, with the same weight; rules that use an unmapped
+    relation are dropped. None when no rule survives.
+    """
+    names = source_model.featurizer_.get_feature_names_out()
+    weights = source_model.estimator_.coef_[0]
+    mapped = {}
+    for name, weight in zip(names, weights):
+        target = mapping.feature(name) if weight != 0 else None
+        if target is not None:
+            mapped[target] = mapped.get(target, 0.0) + weight
+    if not mapped:
+        return None
+    featurizer = PathFeaturizer(
+        target_graph,
+        relation=target_relation,
+        max_length=source_model.max_length,
+        value=source_model.value,
+        hide=source_model.hide,
+        features=list(mapped),
+    )
+    return _LinearPathModel(
+        featurizer,
+        np.array(list(mapped.values())),
+        source_model.estimator_.intercept_[0],
+    )
+
+
+def count_type_mappings(n_source, n_target):
+    """How many injective maps of ``n_source`` types into ``n_target`` types
+    there are when a source type may also stay unmapped.
+
+    Mapping ``j`` of the source types: ``C(n_source, j)`` ways to choose them
+    times ``n_target! / (n_target - j)!`` ways to place them, summed over
+    ``j``. This is what :class:`PredicateMapper` would enumerate; it grows
+    factorially (8 free types on each side: 1,441,729).
+
+    Parameters
+    ----------
+    n_source, n_target : int
+
+    Returns
+    -------
+    count : int
+
+    Examples
+    --------
+    >>> from sktransfer.relational._mapping import count_type_mappings
+    >>> count_type_mappings(2, 2)  # none, 4 ways to map one, 2 to map both
+    7
+    """
+    return sum(
+        math.comb(n_source, j) * math.perm(n_target, j)
+        for j in range(min(n_source, n_target) + 1)
+    )
+
+
+def _injective_maps(sources, targets):
+    """Every map of ``sources`` into distinct ``targets``, a source possibly
+    left out; each map once (a target image before leaving a source out)."""
+    if not sources:
+        yield {}
+        return
+    first, rest = sources[0], sources[1:]
+    for target in targets:
+        others = [t for t in targets if t != target]
+        for mapping in _injective_maps(rest, others):
+            yield {first: target, **mapping}
+    yield from _injective_maps(rest, targets)
+
+
+def _free_types(source, target, fixed):
+    """The source and target types ``fixed`` (the anchor's types and the
+    user's ``type_mapping``) leaves to the search, sorted."""
+    source_types = sorted(set(source.entity_types_array()) - set(fixed))
+    target_types = sorted(set(target.entity_types_array()) - set(fixed.values()))
+    return source_types, target_types
+
+
+def _type_mappings(source, target, fixed):
+    """Injective maps of the source types (``fixed`` ones kept) into the target's."""
+    source_types, target_types = _free_types(source, target, fixed)
+    for free in _injective_maps(source_types, target_types):
+        yield {**fixed, **free}
 
 
 def _candidate_pairs(source, target, types, fixed, signatures):
@@ -186,9 +321,13 @@ class PredicateMapper(BaseEstimator):
     """Map a source graph's relations onto a target graph's, typed and injective.
 
     The source relation to predict is mapped onto the target relation to
-    predict (the *anchor*), which fixes their argument types. The other
-    source types are mapped injectively onto target types in every possible
-    way; for each type mapping, relations whose argument types correspond
+    predict (the *anchor*), which fixes their argument types (and so does
+    ``type_mapping`` for the types it names). The other source types are
+    mapped injectively onto target types in every possible way (a source type
+    may also stay unmapped): their number grows factorially with the number
+    of types (:func:`count_type_mappings`), so it is counted first and a
+    search of more than ``max_type_mappings`` is refused with advice. For
+    each type mapping, relations whose argument types correspond
     are assigned to each other (one to one, binary relations possibly read
     backwards) to maximize the summed similarity of their structure
     (:func:`relation_signature`: degrees, coverage and reciprocity, which do
@@ -205,10 +344,20 @@ class PredicateMapper(BaseEstimator):
     Parameters
     ----------
     source_graph, target_graph : RelationalGraph
+        The graphs whose relations are mapped.
     source_relation, target_relation : str
         The relations predicted in each graph (the anchor).
     n_candidates : int, default=100
         Structural mappings kept for supervised re-ranking.
+    type_mapping : dict of str to str, default=None
+        Source types whose target type you know (``{"movie": "course"}``);
+        only the other types are searched. Must agree with the anchor's types
+        and be one to one.
+    max_type_mappings : int, default=20000
+        Refuse (with advice) a search of more type mappings than this. Each
+        takes a relation assignment, so the time is about proportional: some
+        7,000 to 15,000 per second with 12 to 20 relations per graph, so the
+        default stays within a few seconds.
 
     Attributes
     ----------
@@ -216,6 +365,8 @@ class PredicateMapper(BaseEstimator):
         ``{source relation: (target relation, inverted)}``, anchor included.
     type_mapping_ : dict
         ``{source type: target type}``.
+    n_type_mappings_ : int
+        Type mappings searched.
     candidates_ : list of Mapping
         The best structural mappings, best first.
     scores_ : list of dict
@@ -255,6 +406,8 @@ class PredicateMapper(BaseEstimator):
         "source_relation": [str],
         "target_relation": [str],
         "n_candidates": [Interval(numbers.Integral, 1, None, closed="left")],
+        "type_mapping": [dict, None],
+        "max_type_mappings": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -265,14 +418,19 @@ class PredicateMapper(BaseEstimator):
         source_relation,
         target_relation,
         n_candidates=100,
+        type_mapping=None,
+        max_type_mappings=20000,
     ):
         self.source_graph = source_graph
         self.target_graph = target_graph
         self.source_relation = source_relation
         self.target_relation = target_relation
         self.n_candidates = n_candidates
+        self.type_mapping = type_mapping
+        self.max_type_mappings = max_type_mappings
 
-    def _anchor(self):
+    def _fixed_types(self):
+        """The anchor's type correspondence, with the user's ``type_mapping``."""
         types = {}
         check_relation_pair(
             self.source_graph,
@@ -282,10 +440,46 @@ class PredicateMapper(BaseEstimator):
             types,
             where="between the predicted relations",
         )
+        given = check_type_mapping(
+            self.type_mapping or {}, self.source_graph, self.target_graph
+        )
+        for source, target in given.items():
+            if types.setdefault(source, target) != target:
+                raise ValueError(
+                    f"type_mapping sends {source!r} to {target!r}, but the predicted "
+                    f"relations {self.source_relation!r} -> {self.target_relation!r} "
+                    f"send it to {types[source]!r}."
+                )
+        if len(set(types.values())) != len(types):
+            raise ValueError(
+                f"type_mapping and the predicted relations together send two source "
+                f"types to one target type: {types}; a type mapping is one to one."
+            )
         return types
 
+    def _check_search_size(self, fixed):
+        source_types, target_types = _free_types(
+            self.source_graph, self.target_graph, fixed
+        )
+        count = count_type_mappings(len(source_types), len(target_types))
+        if count > self.max_type_mappings:
+            raise ValueError(
+                f"PredicateMapper would search {count:,} type mappings: the "
+                f"{len(source_types)} source types {_listed(source_types, 10)} not "
+                f"fixed by the predicted relations onto the {len(target_types)} "
+                f"target types {_listed(target_types, 10)}, more than "
+                f"max_type_mappings={self.max_type_mappings:,} (the number grows "
+                "factorially with the types). Fix the types you know with "
+                "type_mapping={source type: target type} (each fixed type removes "
+                "a factor), give the relation mapping yourself (mapping={...} in "
+                "RelationalTransferClassifier), merge or drop types you do not "
+                "need, or raise max_type_mappings if you can wait."
+            )
+        return count
+
     def _structural_candidates(self):
-        anchor_types = self._anchor()
+        anchor_types = self._fixed_types()
+        self.n_type_mappings_ = self._check_search_size(anchor_types)
         fixed = {self.source_relation: self.target_relation}
         # Each relation's signature once, not once per type mapping.
         signatures = {
@@ -315,6 +509,24 @@ class PredicateMapper(BaseEstimator):
         unique.sort(key=lambda m: (-m.score, sorted(m.relations.items())))
         return unique[: self.n_candidates]
 
+    def _check_supervised(self, X, y, source_model):
+        if X is None or y is None or source_model is None:
+            raise ValueError(
+                "Supervised mapping needs the labeled target rows (X, y) and the "
+                "fitted source model (source_model=...); call fit() without them "
+                "for the structural mapping."
+            )
+        if not isinstance(source_model, PathRuleLearner):
+            raise TypeError(
+                "source_model must be a fitted PathRuleLearner of the source graph; "
+                f"got {type(source_model).__name__}."
+            )
+        check_is_fitted(source_model)
+        X = check_entity_rows(X, self.target_graph, where="target_graph")
+        y = check_binary_labels(y, X.shape[0], "Supervised mapping")
+        return X, y
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X=None, y=None, *, source_model=None):
         """Search the mappings; with labels and a source model, re-rank them.
 
@@ -330,22 +542,21 @@ class PredicateMapper(BaseEstimator):
         Returns
         -------
         self : object
+
+        Raises
+        ------
+        ValueError
+            An unknown or mismatched relation or type, a search larger than
+            ``max_type_mappings``, or supervised inputs that are incomplete
+            (``X``, ``y`` and ``source_model`` go together) or wrong.
         """
-        self._validate_params()
+        supervised = any(v is not None for v in (X, y, source_model))
+        if supervised:
+            X, y = self._check_supervised(X, y, source_model)
         self.candidates_ = self._structural_candidates()
         self.scores_ = [{"structural": m.score} for m in self.candidates_]
         best = self.candidates_[0]
-        if X is not None:
-            if source_model is None or y is None:
-                raise ValueError(
-                    "Supervised mapping needs the labeled target rows (X, y) and the "
-                    "fitted source model (source_model=...)."
-                )
-            y = np.asarray(y)
-            if np.unique(y).shape[0] != 2:
-                raise ValueError(
-                    "Supervised mapping needs positive and negative target examples."
-                )
+        if supervised:
             for mapping, scores in zip(self.candidates_, self.scores_):
                 scores.update(self._supervised_scores(mapping, source_model, X, y))
             order = sorted(
@@ -368,8 +579,6 @@ class PredicateMapper(BaseEstimator):
         their standard deviation), which breaks the many ties of an AUC on a
         handful of rows. A mapping under which no rule survives scores worst.
         """
-        from ._transfer import mapped_model
-
         model = mapped_model(
             source_model, mapping, self.target_graph, self.target_relation
         )

@@ -11,11 +11,16 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._graph import UNTYPED
+from ..base import report_progress
+from ._graph import UNTYPED, _is_missing
 
 logger = logging.getLogger(__name__)
 
 INVERSE = "^-1"
+_KINDS = ("path", "head", "tail", "self")
+# The separators of feature names, and the quote and escape that protect a
+# relation name holding one of them.
+_RESERVED = frozenset('/:^"\\')
 
 
 @dataclass(frozen=True)
@@ -26,20 +31,149 @@ class Step:
     inverse: bool = False
 
     def __str__(self):
-        return self.relation + (INVERSE if self.inverse else "")
+        return _quoted(self.relation) + (INVERSE if self.inverse else "")
+
+
+def _quoted(relation):
+    """A relation name as written in a feature name: as is, or in double
+    quotes (``\\`` escaping ``"`` and ``\\``) when it holds a separator."""
+    if not _RESERVED.intersection(relation):
+        return relation
+    escaped = relation.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+class _BadName(Exception):
+    """Why a string is not a feature name (the caller says which string)."""
+
+
+def _read_relation(name, i):
+    """The relation name at ``name[i]``, bare or quoted, and the index after it."""
+    if name.startswith('"', i):
+        characters, i = [], i + 1
+        while i < len(name):
+            if name[i] == "\\" and i + 1 < len(name):
+                characters.append(name[i + 1])
+                i += 2
+            elif name[i] == '"':
+                return "".join(characters), i + 1
+            else:
+                characters.append(name[i])
+                i += 1
+        raise _BadName("a quote is not closed")
+    end = i
+    while end < len(name) and name[end] not in _RESERVED:
+        end += 1
+    if end == i:
+        raise _BadName(f"a relation name is missing at character {i + 1}")
+    return name[i:end], end
+
+
+def _read_path(name, i):
+    """The steps ``r/s^-1/...`` from ``name[i]``, and the index after them."""
+    steps = []
+    while True:
+        relation, i = _read_relation(name, i)
+        inverse = name.startswith(INVERSE, i)
+        i += len(INVERSE) if inverse else 0
+        steps.append(Step(relation, inverse))
+        if not name.startswith("/", i):
+            return tuple(steps), i
+        i += 1
 
 
 def path_name(path):
-    """``(Step("movie", True), Step("movie"))`` -> ``"movie^-1/movie"``."""
+    """``(Step("movie", True), Step("movie"))`` -> ``"movie^-1/movie"``.
+
+    A relation name holding ``/``, ``:``, ``^``, ``"`` or ``\\`` is quoted,
+    so :func:`parse_path` reads every name back.
+    """
     return "/".join(map(str, path))
 
 
 def parse_path(name):
     """The inverse of :func:`path_name`."""
-    return tuple(
-        Step(part[: -len(INVERSE)], True) if part.endswith(INVERSE) else Step(part)
-        for part in name.split("/")
-    )
+    try:
+        path, end = _read_path(name, 0)
+        if end != len(name):
+            raise _BadName(f"unexpected {name[end]!r} at character {end + 1}")
+    except _BadName as reason:
+        raise ValueError(f"{name!r} is not a relation path ({reason}).") from None
+    return path
+
+
+def feature_name(kind, path=(), prop=None):
+    """A feature's name: ``path:π``, ``path:π:p``, ``head:p``, ``tail:p``, ``self:p``.
+
+    Relation names holding a separator are quoted, so that
+    :func:`parse_feature_name` gives back ``(kind, path, prop)``.
+    """
+    if kind == "path":
+        return f"path:{path_name(path)}" + (f":{_quoted(prop)}" if prop else "")
+    return f"{kind}:{_quoted(prop)}"
+
+
+def parse_feature_name(name):
+    """``(kind, path, prop)`` of a feature name (the inverse of :func:`feature_name`).
+
+    ``path`` is a tuple of :class:`Step` (empty unless ``kind`` is ``"path"``),
+    ``prop`` a unary relation or None.
+    """
+    kind, _, rest = str(name).partition(":")
+    try:
+        if kind not in _KINDS:
+            raise _BadName(f"it starts with {kind!r}")
+        path, i = _read_path(rest, 0) if kind == "path" else ((), 0)
+        prop = None
+        if kind != "path" or rest.startswith(":", i):
+            prop, i = _read_relation(rest, i + (kind == "path"))
+        if i != len(rest):
+            raise _BadName(f"unexpected {rest[i]!r} after {kind}:{rest[:i]}")
+    except _BadName as reason:
+        raise ValueError(
+            f"Feature {name!r} is not a path featurizer's feature name "
+            f"(path:..., path:...:p, head:p, tail:p or self:p): {reason}."
+        ) from None
+    return kind, path, prop
+
+
+def check_entity_rows(X, graph=None, *, where="the graph", hint=""):
+    """``X`` as an object array of entity ids: ``(n, 2)`` pairs or ``(n, 1)``
+    entities, none missing, and all entities of ``graph`` when one is given.
+
+    Parameters
+    ----------
+    X : array-like
+    graph : RelationalGraph, default=None
+    where : str, default="the graph"
+        How the graph is named in the error.
+    hint : str, default=""
+        Appended to the unknown-entity error.
+
+    Returns
+    -------
+    X : ndarray of object of shape (n, 2) or (n, 1)
+    """
+    X = np.asarray(X, dtype=object)
+    if X.ndim != 2 or X.shape[1] not in (1, 2):
+        raise ValueError(
+            "X must hold entity names: shape (n, 2) for (head, tail) pairs of a "
+            f"link task or (n, 1) for a node task; got shape {X.shape}."
+        )
+    if X.shape[0] == 0:
+        raise ValueError("X has no rows.")
+    missing = np.array([_is_missing(v) for v in X.ravel()]).reshape(X.shape)
+    if missing.any():
+        rows = np.flatnonzero(missing.any(axis=1))
+        raise ValueError(
+            f"X has missing entity ids (None or NaN) in {len(rows)} row(s), "
+            f"e.g. rows {rows[:5].tolist()}; drop those rows or name the entities."
+        )
+    if graph is not None:
+        unknown = graph.unknown_entities(X.ravel())
+        if unknown:
+            raise ValueError(graph._unknown_entities_message(unknown, where) + hint)
+    return X
 
 
 def _compatible(kind, wanted):
@@ -161,7 +295,8 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         Paths that start with different steps are followed in parallel
         (joblib threads).
     verbose : int, default=0
-        Log progress (``logging`` at INFO) when positive.
+        Report progress when positive: through ``logging`` (INFO) when it is
+        configured to show it, else on stderr.
 
     Attributes
     ----------
@@ -242,19 +377,12 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
     # -- input ------------------------------------------------------------------------
 
     def _check_X(self, X, width=None):
-        X = np.asarray(X, dtype=object)
-        if X.ndim != 2 or X.shape[1] not in (1, 2):
-            raise ValueError(
-                "X must hold entity names: shape (n, 2) for (head, tail) pairs of a "
-                f"link task or (n, 1) for a node task; got shape {X.shape}."
-            )
+        X = check_entity_rows(X, self.graph)
         if width is not None and X.shape[1] != width:
             raise ValueError(
                 f"X has {X.shape[1]} column(s) but the featurizer was fitted on "
                 f"{width} ({self.task_} task)."
             )
-        if X.shape[0] == 0:
-            raise ValueError("X has no rows.")
         return X
 
     def _usable_relations(self, task):
@@ -349,10 +477,13 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
             for first in firsts
         )
         found = [item for batch in batches for item in batch]
-        if self.verbose:
-            logger.info(
-                "followed %d relation paths from %d entities", len(found), len(starts)
-            )
+        report_progress(
+            logger,
+            self.verbose,
+            "PathFeaturizer: followed %d relation paths from %d entities",
+            len(found),
+            len(starts),
+        )
         return [(path, self._row_values(X, rows, values)) for path, values in found]
 
     def _row_values(self, X, rows, values):
@@ -383,7 +514,7 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
             for prop in self._properties:
                 if self.task_ == "node" and prop == self.relation:
                     continue
-                columns[f"{prefix}:{prop}"] = graph.property_mask(prop)[
+                columns[feature_name(prefix, prop=prop)] = graph.property_mask(prop)[
                     entities
                 ].astype(float)
         return columns
@@ -392,8 +523,7 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         columns = {}
         for path, by_property in self._path_values(X, keep):
             for prop, values in by_property.items():
-                name = f"path:{path_name(path)}" + (f":{prop}" if prop else "")
-                columns[name] = values
+                columns[feature_name("path", path, prop or None)] = values
         if self.include_properties:
             columns.update(self._property_columns(X))
         return columns
@@ -413,7 +543,8 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         ----------
         X : array-like of str of shape (n, 2) or (n, 1)
             Entity pairs (link task) or entities (node task).
-        y : ignored
+        y : None
+            Ignored.
 
         Returns
         -------
@@ -429,7 +560,9 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of str of shape (n, 2) or (n, 1)
-        y : ignored
+            Entity pairs (link task) or entities (node task).
+        y : None
+            Ignored.
 
         Returns
         -------
@@ -472,19 +605,15 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         return X, columns
 
     def _checked_features(self):
-        names = list(self.features)
-        for name in names:
-            kind, _, rest = name.partition(":")
-            if kind not in ("path", "head", "tail", "self") or not rest:
-                raise ValueError(
-                    f"Feature {name!r} is not a path featurizer's feature name "
-                    "(path:..., path:...:p, head:p, tail:p or self:p)."
-                )
-            body, _, prop = rest.partition(":") if kind == "path" else ("", "", rest)
-            relations = [s.relation for s in parse_path(body)] if body else []
-            for relation in relations + ([prop] if prop else []):
+        """The given feature names, in their canonical spelling (quotes only
+        where needed), every relation they use checked."""
+        names = []
+        for name in self.features:
+            kind, path, prop = parse_feature_name(name)
+            for relation in [s.relation for s in path] + ([prop] if prop else []):
                 self.graph.check_relation(relation)
-        return names
+            names.append(feature_name(kind, path, prop))
+        return list(dict.fromkeys(names))
 
     def transform(self, X):
         """Path features of the rows of ``X``, as a sparse matrix.
@@ -492,6 +621,8 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of str of shape (n, 2) or (n, 1)
+            Entity pairs (link task) or entities (node task), of the width
+            seen in ``fit``.
 
         Returns
         -------
@@ -515,7 +646,20 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
         return sparse.hstack(blocks, format="csr")
 
     def get_feature_names_out(self, input_features=None):
-        """Names: ``path:...``, ``path:...:p``, ``head:p``, ``tail:p``, ``self:p``."""
+        """Names: ``path:...``, ``path:...:p``, ``head:p``, ``tail:p``, ``self:p``.
+
+        A relation name holding ``/``, ``:``, ``^``, ``"`` or ``\\`` is quoted
+        (see :func:`feature_name`).
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored (the features are relation paths, not input columns).
+
+        Returns
+        -------
+        names : ndarray of str
+        """
         check_is_fitted(self)
         return self.feature_names_.copy()
 
@@ -529,7 +673,7 @@ class PathFeaturizer(TransformerMixin, BaseEstimator):
 
 def _paths_of(names):
     """The relation paths of the ``path:`` feature names, in order."""
-    return [parse_path(n.split(":")[1]) for n in names if n.startswith("path:")]
+    return [parse_feature_name(n)[1] for n in names if n.startswith("path:")]
 
 
 class _Vocabulary:

@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.fixes import parse_version
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._paths import PathFeaturizer
 
@@ -29,6 +29,47 @@ def _logistic(penalty, C, random_state):
     return LogisticRegression(
         penalty=penalty, C=C, solver=solver, max_iter=1000, random_state=random_state
     )
+
+
+def check_binary_labels(y, n_rows, who):
+    """``y`` as a 1-d array of one label per row, of exactly two classes.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_rows,)
+    n_rows : int
+        Rows of ``X``.
+    who : str
+        Named in the errors.
+
+    Returns
+    -------
+    y : ndarray of shape (n_rows,)
+    """
+    if y is None:
+        raise ValueError(
+            f"{who} requires y to be passed, but the target y is None. Pass "
+            "whether each row's fact holds (two classes)."
+        )
+    y = np.asarray(y)
+    if y.ndim == 0 or y.shape[0] != n_rows:
+        got = "a scalar" if y.ndim == 0 else f"{y.shape[0]} labels"
+        raise ValueError(f"X has {n_rows} rows but y has {got}; give one per row.")
+    y = column_or_1d(y, warn=True)
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError(
+            f"y holds {int(np.isnan(y).sum())} NaN label(s); {who} needs a label "
+            "(the fact holds or not) on every row."
+        )
+    check_classification_targets(y)
+    classes = np.unique(y)
+    if classes.shape[0] != 2:
+        raise ValueError(
+            f"{who} needs two classes (the fact holds or not); got "
+            f"{classes.shape[0]}: {classes.tolist()}. It needs positive and "
+            "negative examples."
+        )
+    return y
 
 
 class PathRuleLearner(ClassifierMixin, BaseEstimator):
@@ -114,7 +155,7 @@ class PathRuleLearner(ClassifierMixin, BaseEstimator):
         **{
             name: constraint
             for name, constraint in PathFeaturizer._parameter_constraints.items()
-            if name not in ("include_properties", "verbose")
+            if name not in ("include_properties", "verbose", "features")
         },
         "penalty": [StrOptions({"l1", "l2"})],
         "C": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -178,17 +219,19 @@ class PathRuleLearner(ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        y = np.asarray(y)
-        check_classification_targets(y)
+        featurizer = self._featurizer()
+        X = featurizer._check_X(X)
+        y = check_binary_labels(y, X.shape[0], type(self).__name__)
         self.classes_ = np.unique(y)
-        if self.classes_.shape[0] != 2:
-            raise ValueError(
-                f"PathRuleLearner needs two classes (the fact holds or not); got "
-                f"{self.classes_.shape[0]}: {self.classes_.tolist()}. It needs "
-                "positive and negative examples."
-            )
-        self.featurizer_ = self._featurizer()
+        self.featurizer_ = featurizer
         features = self.featurizer_.fit_transform(X)
+        if features.shape[1] == 0:
+            raise ValueError(
+                f"No rule body fires on the {X.shape[0]} training rows: no relation "
+                f"path of up to max_length={self.max_length} relations (the "
+                "predicted and hidden relations left out) links them. Raise "
+                "max_length, or check that the graph links the rows' entities."
+            )
         self.estimator_ = _logistic(self.penalty, self.C, self.random_state).fit(
             features, y
         )
@@ -218,16 +261,49 @@ class PathRuleLearner(ClassifierMixin, BaseEstimator):
         return self.featurizer_.transform(X)
 
     def decision_function(self, X):
-        """Log-odds of each row's fact."""
-        return self.estimator_.decision_function(self._features(X))
+        """Log-odds of each row's fact.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n, 2) or (n, 1)
+            Entity pairs (link task) or entities (node task) of the graph.
+
+        Returns
+        -------
+        scores : ndarray of shape (n,)
+        """
+        features = self._features(X)
+        return self.estimator_.decision_function(features)
 
     def predict_proba(self, X):
-        """Probability of each row's fact, as ``[[p(no), p(yes)], ...]``."""
-        return self.estimator_.predict_proba(self._features(X))
+        """Probability of each row's fact, as ``[[p(no), p(yes)], ...]``.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n, 2) or (n, 1)
+            Entity pairs (link task) or entities (node task) of the graph.
+
+        Returns
+        -------
+        proba : ndarray of shape (n, 2)
+        """
+        features = self._features(X)
+        return self.estimator_.predict_proba(features)
 
     def predict(self, X):
-        """The label of each row."""
-        return self.estimator_.predict(self._features(X))
+        """The label of each row.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n, 2) or (n, 1)
+            Entity pairs (link task) or entities (node task) of the graph.
+
+        Returns
+        -------
+        labels : ndarray of shape (n,)
+        """
+        features = self._features(X)
+        return self.estimator_.predict(features)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

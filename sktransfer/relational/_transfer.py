@@ -6,63 +6,40 @@ import numbers
 import numpy as np
 from scipy.optimize import minimize
 from scipy.special import expit, log_expit
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import ClassifierMixin, _fit_context, clone
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    validate_params,
+)
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
 
-from .._domain import require_domains, resolve_sample_domain
-from ._mapping import Mapping, PredicateMapper, check_relation_pair
-from ._paths import PathFeaturizer
+from ..base import BaseTransferEstimator
+from ..model_selection import NegativeTransferGuard, TargetStratifiedShuffleSplit
+from ._mapping import Mapping, PredicateMapper, check_relation_pair, mapped_model
+from ._paths import PathFeaturizer, check_entity_rows
 from ._rules import PathRuleLearner
 
 logger = logging.getLogger(__name__)
 
 
-class _LinearPathModel:
-    """Fixed weights over a featurizer's columns: a model without training."""
-
-    def __init__(self, featurizer, coef, intercept):
-        self.featurizer = featurizer
-        self.coef = coef
-        self.intercept = intercept
-
-    def decision_function(self, X):
-        # The features are fixed, so fitting only checks them: no label is used.
-        return clone(self.featurizer).fit_transform(X) @ self.coef + self.intercept
-
-
-def mapped_model(source_model, mapping, target_graph, target_relation):
-    """The source rules carried onto the target graph by ``mapping``.
-
-    Each source feature with a non-zero weight becomes the target feature the
-    mapping gives it, with the same weight; rules that use an unmapped
-    relation are dropped. None when no rule survives.
-    """
-    names = source_model.featurizer_.get_feature_names_out()
-    weights = source_model.estimator_.coef_[0]
-    mapped = {}
-    for name, weight in zip(names, weights):
-        target = mapping.feature(name) if weight != 0 else None
-        if target is not None:
-            mapped[target] = mapped.get(target, 0.0) + weight
-    if not mapped:
-        return None
-    featurizer = PathFeaturizer(
-        target_graph,
-        relation=target_relation,
-        max_length=source_model.max_length,
-        value=source_model.value,
-        hide=source_model.hide,
-        features=list(mapped),
-    )
-    return _LinearPathModel(
-        featurizer,
-        np.array(list(mapped.values())),
-        source_model.estimator_.intercept_[0],
-    )
-
-
+@validate_params(
+    {
+        "features": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "prior_coef": ["array-like"],
+        "prior_intercept": [Interval(numbers.Real, None, None, closed="neither")],
+        "C": [Interval(numbers.Real, 0, None, closed="neither")],
+        "strength": [Interval(numbers.Real, 0, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def fit_prior_logistic(features, y, prior_coef, prior_intercept, C, strength):
     """Logistic regression pulled towards prior weights.
 
@@ -71,12 +48,59 @@ def fit_prior_logistic(features, y, prior_coef, prior_intercept, C, strength):
     scikit-learn (intercept unpenalized); as ``strength`` grows the solution
     tends to the prior ``(w0, b0)``.
 
+    Parameters
+    ----------
+    features : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Finite feature values.
+    y : array-like of shape (n_samples,)
+        Whether each row is positive: ``y > 0`` (bool, 0/1 or -1/1).
+    prior_coef : array-like of shape (n_features,)
+        The prior weights ``w0``.
+    prior_intercept : float
+        The prior intercept ``b0``.
+    C : float
+        Inverse L2 strength (> 0).
+    strength : float
+        Pull towards the prior (>= 0).
+
     Returns
     -------
-    coef, intercept : ndarray, float
+    coef : ndarray of shape (n_features,)
+    intercept : float
+
+    Raises
+    ------
+    ValueError
+        For inputs of mismatched lengths, non-finite values, or a solver that
+        does not converge.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer.relational import fit_prior_logistic
+    >>> features = np.array([[0.0], [1.0], [0.0], [1.0]])
+    >>> coef, intercept = fit_prior_logistic(
+    ...     features, [0, 1, 0, 0], prior_coef=[2.0], prior_intercept=-1.0,
+    ...     C=1.0, strength=1e6)
+    >>> np.round(coef, 3), round(intercept, 3)
+    (array([2.]), -1.0)
     """
-    signs = np.where(y > 0, 1.0, -1.0)
+    features = check_array(features, accept_sparse="csr", dtype=np.float64)
+    y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+    y = column_or_1d(y)
+    check_consistent_length(features, y)
+    prior_coef = column_or_1d(
+        check_array(prior_coef, ensure_2d=False, dtype=np.float64)
+    )
     n_features = features.shape[1]
+    if prior_coef.shape[0] != n_features:
+        raise ValueError(
+            f"prior_coef has {prior_coef.shape[0]} weights but features has "
+            f"{n_features} columns; give one prior weight per feature."
+        )
+    if not np.isfinite(prior_intercept):
+        raise ValueError(f"prior_intercept must be finite; got {prior_intercept}.")
+    signs = np.where(y > 0, 1.0, -1.0)
 
     def objective(theta):
         w, b = theta[:-1], theta[-1]
@@ -105,7 +129,7 @@ def fit_prior_logistic(features, y, prior_coef, prior_intercept, C, strength):
     return result.x[:-1], float(result.x[-1])
 
 
-class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
+class RelationalTransferClassifier(ClassifierMixin, BaseTransferEstimator):
     """Transfer path rules from a source graph to predict a target relation.
 
     ``fit(X, y, sample_domain)`` takes labeled rows of both domains, in
@@ -135,11 +159,17 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     source_graph, target_graph : RelationalGraph
+        The graphs the source rows and the target rows name entities of.
     source_relation, target_relation : str
         The relations predicted in each graph.
     mapping : {"structural", "supervised"} or dict, default="supervised"
         How relations are mapped; "supervised" falls back to "structural"
         without target labels.
+    type_mapping : dict of str to str, default=None
+        Source types whose target type you know, fixed in the mapping search
+        (see :class:`PredicateMapper`).
+    max_type_mappings : int, default=20000
+        Largest mapping search allowed (see :class:`PredicateMapper`).
     strength : float, default=1.0
         Pull towards the mapped source weights (lambda).
     revise : bool, default=True
@@ -153,6 +183,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
     max_length : int, default=3
         Longest path, in relations.
     value : {"binary", "count", "random_walk"}, default="binary"
+        What a path feature holds (see :class:`PathFeaturizer`).
     hide : {"relation", "query"}, default="relation"
         Hide every edge of the predicted relation from the paths, or only each
         row's own edge (see :class:`PathFeaturizer`).
@@ -163,7 +194,9 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
     source_hidden_relations : tuple of str, default=()
         Source relations never used.
     n_jobs : int, default=None
+        Path following in parallel (joblib threads).
     random_state : int, RandomState instance or None, default=None
+        Seeds the source rule learner and the guard's splits.
 
     Attributes
     ----------
@@ -229,6 +262,8 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         "source_relation": [str],
         "target_relation": [str],
         "mapping": [StrOptions({"structural", "supervised"}), dict],
+        "type_mapping": [dict, None],
+        "max_type_mappings": [Interval(numbers.Integral, 1, None, closed="left")],
         "strength": [Interval(numbers.Real, 0, None, closed="left")],
         "revise": ["boolean"],
         "guard": ["boolean"],
@@ -246,7 +281,8 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         "n_jobs": [numbers.Integral, None],
         "random_state": ["random_state"],
     }
-    __metadata_request__fit = {"sample_domain": True}
+    # X holds entity names, checked against the graphs in _fit.
+    _domain_checks = {"validate_X": False, "need_target": True}
 
     def __init__(
         self,
@@ -256,6 +292,8 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         source_relation,
         target_relation,
         mapping="supervised",
+        type_mapping=None,
+        max_type_mappings=20000,
         strength=1.0,
         revise=True,
         guard=False,
@@ -274,6 +312,8 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         self.source_relation = source_relation
         self.target_relation = target_relation
         self.mapping = mapping
+        self.type_mapping = type_mapping
+        self.max_type_mappings = max_type_mappings
         self.strength = strength
         self.revise = revise
         self.guard = guard
@@ -301,7 +341,13 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def scratch(self):
-        """The same learner without the source: an L2 PathRuleLearner on the target."""
+        """The same learner without the source: an L2 PathRuleLearner on the target.
+
+        Returns
+        -------
+        learner : PathRuleLearner
+            Unfitted; fit it on the labeled target rows.
+        """
         return self._rule_learner(
             self.target_graph,
             self.target_relation,
@@ -326,18 +372,22 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : object
+
+        Raises
+        ------
+        ValueError
+            For a missing or wrong-length ``y``, more than two classes,
+            unlabeled source rows, missing domains, or rows naming entities
+            that are not in their domain's graph.
         """
-        X = np.asarray(X, dtype=object)
-        y = np.asarray(y)
-        sample_domain = resolve_sample_domain(y, sample_domain, X.shape[0])
-        require_domains(
-            sample_domain, source=True, target=True, method=type(self).__name__
-        )
-        labeled = y != -1
-        source = (sample_domain >= 0) & labeled
-        target = (sample_domain < 0) & labeled
-        check_classification_targets(y[labeled])
-        self.classes_ = np.unique(y[labeled])
+        return self._fit(self._check_domain_data(X, y, sample_domain))
+
+    def _fit(self, data):
+        X, y, sample_domain = self._checked_rows(data), data.y, data.sample_domain
+        self._check_mapping_early()
+        source = data.is_source & data.labeled
+        target = data.labeled_target
+        self.classes_ = np.unique(y[data.labeled])
         if self.guard:
             return self._fit_guarded(X, y, sample_domain)
         self.guard_ = None
@@ -352,6 +402,58 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         self._fit_target(X[sample_domain < 0], X[target], y[target])
         return self
 
+    def _checked_rows(self, data):
+        """``X`` as entity rows, each domain's in its graph; two classes."""
+        name = type(self).__name__
+        X, y = check_entity_rows(data.X), data.y
+        classes = np.unique(y[data.labeled])
+        source_classes = np.unique(y[data.labeled & data.is_source])
+        if classes.shape[0] > 2 or source_classes.shape[0] < 2:
+            raise ValueError(
+                f"{name} predicts whether a fact holds (two classes) and needs "
+                "positive and negative examples among the labeled source rows; got "
+                f"classes {classes.tolist()} in all, {source_classes.tolist()} "
+                "among the source rows."
+            )
+        for rows, graph, where in (
+            (data.is_source, self.source_graph, "source_graph"),
+            (data.is_target, self.target_graph, "target_graph"),
+        ):
+            check_entity_rows(
+                X[rows],
+                graph,
+                where=where,
+                hint=" Source rows (sample_domain >= 0) name entities of "
+                "source_graph, target rows (< 0) of target_graph: check "
+                "sample_domain.",
+            )
+        return X
+
+    def _mapper(self):
+        return PredicateMapper(
+            self.source_graph,
+            self.target_graph,
+            source_relation=self.source_relation,
+            target_relation=self.target_relation,
+            type_mapping=self.type_mapping,
+            max_type_mappings=self.max_type_mappings,
+        )
+
+    def _check_mapping_early(self):
+        """What can be checked of the mapping before any rule is learned: a
+        given mapping's relations, or the size of the search."""
+        if isinstance(self.mapping, dict):
+            _given_mapping(
+                self.mapping,
+                self.source_graph,
+                self.target_graph,
+                self.source_relation,
+                self.target_relation,
+            )
+        else:
+            mapper = self._mapper()
+            mapper._check_search_size(mapper._fixed_types())
+
     def _fit_mapping(self, X_target, y_target):
         if isinstance(self.mapping, dict):
             self.mapper_ = None
@@ -363,12 +465,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
                 self.target_relation,
             )
             return
-        self.mapper_ = PredicateMapper(
-            self.source_graph,
-            self.target_graph,
-            source_relation=self.source_relation,
-            target_relation=self.target_relation,
-        )
+        self.mapper_ = self._mapper()
         supervised = self.mapping == "supervised" and np.unique(y_target).shape[0] == 2
         if supervised:
             self.mapper_.fit(X_target, y_target, source_model=self.source_model_)
@@ -437,15 +534,11 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
     def _guard_cv(self):
         if self.cv is not None:
             return self.cv
-        from ..model_selection import TargetStratifiedShuffleSplit
-
         return TargetStratifiedShuffleSplit(
             20, test_size=0.5, random_state=self.random_state
         )
 
     def _fit_guarded(self, X, y, sample_domain):
-        from ..model_selection import NegativeTransferGuard
-
         unguarded = clone(self).set_params(guard=False)
         self.guard_ = NegativeTransferGuard(
             unguarded,
@@ -459,20 +552,57 @@ class RelationalTransferClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X):
-        """Log-odds that each target row's fact holds."""
+        """Log-odds that each target row's fact holds.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n, 2) or (n, 1)
+            Entity pairs or entities of the target graph.
+
+        Returns
+        -------
+        scores : ndarray of shape (n,)
+        """
         check_is_fitted(self)
+        check_entity_rows(
+            X,
+            self.target_graph,
+            where="target_graph",
+            hint=f" {type(self).__name__} predicts rows of target_graph.",
+        )
         if self.guard_ is not None:
             return self.guard_.decision_function(X)
         return self.featurizer_.transform(X) @ self.coef_ + self.intercept_
 
     def predict_proba(self, X):
-        """``[[p(no), p(yes)], ...]`` for each target row."""
+        """``[[p(no), p(yes)], ...]`` for each target row.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n, 2) or (n, 1)
+            Entity pairs or entities of the target graph.
+
+        Returns
+        -------
+        proba : ndarray of shape (n, 2)
+        """
         positive = expit(self.decision_function(X))
         return np.column_stack([1 - positive, positive])
 
     def predict(self, X):
-        """The label of each target row."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        """The label of each target row.
+
+        Parameters
+        ----------
+        X : array-like of str of shape (n, 2) or (n, 1)
+            Entity pairs or entities of the target graph.
+
+        Returns
+        -------
+        labels : ndarray of shape (n,)
+        """
+        positive = self.decision_function(X) > 0
+        return self.classes_[positive.astype(int)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -171,6 +171,17 @@ def test_clone_keeps_the_graph_and_pickles(caplog):
     assert_allclose(restored.transform(X).toarray(), featurizer.transform(X).toarray())
 
 
+def test_verbose_prints_progress_to_stderr_without_logging_configured(
+    capsys, monkeypatch
+):
+    monkeypatch.setattr(logging.getLogger("sktransfer"), "propagate", False)
+    X = np.array(PAIRS, dtype=object)
+    PathFeaturizer(_movies(), relation="workedunder", verbose=1).fit(X)
+    assert "PathFeaturizer: followed" in capsys.readouterr().err
+    PathFeaturizer(_movies(), relation="workedunder").fit(X)
+    assert capsys.readouterr().err == ""
+
+
 def test_in_a_pipeline_and_grid_search():
     graph = _movies()
     X = np.array(PAIRS * 3, dtype=object)

@@ -13,8 +13,7 @@ from sktransfer.relational import (
     RelationalTransferClassifier,
     fit_prior_logistic,
 )
-from sktransfer.relational._mapping import Mapping
-from sktransfer.relational._transfer import mapped_model
+from sktransfer.relational._mapping import Mapping, mapped_model
 
 SOURCE_NAMES = {"acted": "actedin", "directed": "directed", "knows": "knows"}
 TARGET_NAMES = {"acted": "takes", "directed": "teaches", "knows": "friend"}
