@@ -16,6 +16,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import clone
@@ -23,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._domain import UNLABELED
 from ._pipeline import LabeledOnly, make_transfer_pipeline
@@ -115,6 +117,39 @@ def _split_target(y, sample_domain, target_labels, rng):
     return np.concatenate([source, pool]), labeled, test
 
 
+# numpy's RandomState takes seeds in [0, 2**32 - 1].
+MAX_SEED = 2**32 - 1
+
+
+def check_seed_range(seed, repeats):
+    """Refuse a first seed whose later repeats would pass ``MAX_SEED``.
+
+    Repeat ``r`` is seeded with ``seed + r``, so the last repeat needs
+    ``seed + repeats - 1 <= MAX_SEED``.
+
+    Raises
+    ------
+    ValueError
+        When the last repeat's seed is out of range; the message gives the
+        largest first seed that works with these repeats.
+    """
+    if seed + repeats - 1 > MAX_SEED:
+        raise ValueError(
+            f"seed {seed} with {repeats} repeats seeds the last repeat with "
+            f"{seed + repeats - 1}, above the largest seed {MAX_SEED}; use a seed "
+            f"of at most {MAX_SEED - repeats + 1}."
+        )
+
+
+@validate_params(
+    {
+        "dataset": [StrOptions(set(DATASETS))],
+        "target_labels": [Interval(Real, 0, 0.5, closed="neither")],
+        "seed": [Interval(Integral, 0, MAX_SEED, closed="both")],
+        "repeats": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def run_demo(dataset="mushroom", *, target_labels=0.01, seed=0, repeats=5):
     """Run every method of ``METHODS`` on a bundled data set.
 
@@ -125,26 +160,24 @@ def run_demo(dataset="mushroom", *, target_labels=0.01, seed=0, repeats=5):
     target_labels : float, default=0.01
         Fraction of the target rows that are labeled for training.
     seed : int, default=0
-        Seed of the first repeat; repeat ``r`` uses ``seed + r``.
+        Seed of the first repeat, in ``[0, 2**32 - 1]``; repeat ``r`` uses
+        ``seed + r``, which must stay in that range.
     repeats : int, default=5
-        Number of random splits.
+        Number of random splits, at least 1.
 
     Returns
     -------
     rows : list of dict
         One per method: ``method``, ``baseline``, ``scores`` (one per repeat),
         ``fit_times`` (seconds), and the ``metric`` name.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``dataset``, a ``target_labels`` outside (0, 0.5), a
+        negative ``seed``, ``repeats`` below 1, or seeds past ``MAX_SEED``.
     """
-    if dataset not in DATASETS:
-        raise ValueError(
-            f"Unknown dataset {dataset!r}; choose from {sorted(DATASETS)}."
-        )
-    if not 0 < target_labels < 0.5:
-        raise ValueError(
-            f"target_labels must be a fraction in (0, 0.5); got {target_labels}."
-        )
-    if repeats < 1:
-        raise ValueError(f"repeats must be at least 1; got {repeats}.")
+    check_seed_range(seed, repeats)
     spec = DATASETS[dataset]
     data = spec.load()
     y, sample_domain = np.asarray(data.y), np.asarray(data.sample_domain)

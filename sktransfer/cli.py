@@ -5,19 +5,38 @@ import logging
 import sys
 
 from . import __version__
+from ._demo import MAX_SEED, check_seed_range, format_table, run_demo
+
+
+def _parsed(text, convert, expected):
+    """``convert(text)``, or an argparse error saying what was ``expected``."""
+    try:
+        return convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {expected}; got {text!r}") from None
 
 
 def _fraction(text):
-    value = float(text)
-    if not 0 < value < 0.5:
-        raise argparse.ArgumentTypeError(f"must be a fraction in (0, 0.5); got {text}")
+    expected = "a fraction in (0, 0.5)"
+    value = _parsed(text, float, expected)
+    if not 0 < value < 0.5:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"must be {expected}; got {text}")
     return value
 
 
 def _positive_int(text):
-    value = int(text)
+    expected = "an integer of at least 1"
+    value = _parsed(text, int, expected)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1; got {text}")
+        raise argparse.ArgumentTypeError(f"must be {expected}; got {text}")
+    return value
+
+
+def _seed(text):
+    expected = f"an integer in [0, {MAX_SEED}]"
+    value = _parsed(text, int, expected)
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be {expected}; got {text}")
     return value
 
 
@@ -60,7 +79,13 @@ def _parser():
         help="fraction of the target rows labeled for training (default: %(default)s)",
     )
     demo.add_argument(
-        "--seed", type=int, default=0, help="seed of the first repeat (default: 0)"
+        "--seed",
+        type=_seed,
+        default=0,
+        help=(
+            f"seed of the first repeat, in [0, {MAX_SEED}]; repeat r uses seed + r "
+            "(default: 0)"
+        ),
     )
     demo.add_argument(
         "--repeats",
@@ -71,7 +96,17 @@ def _parser():
     demo.add_argument(
         "--quiet", action="store_true", help="do not print progress to stderr"
     )
+    # Errors that need several options are reported with the demo's usage.
+    demo.set_defaults(command_parser=demo)
     return parser
+
+
+def _check_last_seed(parser, args):
+    """Exit with a usage error if a later repeat's seed passes ``MAX_SEED``."""
+    try:
+        check_seed_range(args.seed, args.repeats)
+    except ValueError as error:
+        parser.error(f"argument --seed: {error}")
 
 
 def main(argv=None):
@@ -81,12 +116,11 @@ def main(argv=None):
     if args.command is None:
         parser.print_help()
         return 0
+    _check_last_seed(args.command_parser, args)
     if not args.quiet:
         logging.basicConfig(
             level=logging.INFO, format="%(message)s", stream=sys.stderr, force=True
         )
-    from ._demo import format_table, run_demo
-
     rows = run_demo(
         args.dataset,
         target_labels=args.target_labels,
