@@ -17,7 +17,11 @@ from functools import partial
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy import sparse
-from sklearn.metrics.pairwise import euclidean_distances, pairwise_kernels
+from sklearn.metrics.pairwise import (
+    KERNEL_PARAMS,
+    euclidean_distances,
+    pairwise_kernels,
+)
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array
@@ -31,6 +35,13 @@ KERNEL_PARAMETERS = {
     "kernel": [StrOptions(PSD_KERNELS)],
     "gamma": [Interval(numbers.Real, 0, None, closed="neither"), None],
     "kernel_params": [dict, None],
+}
+
+# Parameters each named kernel takes besides gamma, which estimators expose
+# as a parameter of its own (and resolve with the median heuristic).
+_KERNEL_PARAMS_BESIDES_GAMMA = {
+    name: tuple(sorted(set(params) - {"gamma"}))
+    for name, params in KERNEL_PARAMS.items()
 }
 
 # Rows per block in kernel_row_sums: a block of the kernel matrix is at most
@@ -64,8 +75,9 @@ def median_bandwidth(X, Y=None, *, max_samples=1000, random_state=None):
     Raises
     ------
     ValueError
-        When fewer than 2 rows are given, or every pair of rows is identical
-        (no scale to take from the data: pass ``gamma`` explicitly).
+        When fewer than 2 rows are given, every pair of rows is identical
+        (no scale to take from the data: pass ``gamma`` explicitly), or the
+        distances overflow float64 (features too large: scale them).
 
     Examples
     --------
@@ -84,8 +96,11 @@ def median_bandwidth(X, Y=None, *, max_samples=1000, random_state=None):
             rows.shape[0], size=max_samples, replace=False
         )
         rows = rows[np.sort(chosen)]
-    distances = euclidean_distances(rows)
+    with np.errstate(over="ignore", invalid="ignore"):
+        distances = euclidean_distances(rows)
     upper = distances[np.triu_indices_from(distances, k=1)]
+    if not np.isfinite(upper).all():
+        raise kernel_overflow_error(rows, "rbf", what="distances between rows")
     sigma = float(np.median(upper))
     if not sigma > 0:
         raise ValueError(
@@ -128,21 +143,146 @@ def resolve_gamma(kernel, gamma, X, Y=None, *, random_state=None):
     return gamma_from_bandwidth(median_bandwidth(X, Y, random_state=random_state))
 
 
-def kernel_arguments(kernel_params, gamma):
+def check_kernel_params(kernel, kernel_params):
+    """``kernel_params`` checked against the parameters ``kernel`` takes.
+
+    sklearn's ``pairwise_kernels(..., filter_params=True)`` drops the keys a
+    kernel does not take, so a misspelt ``"degre"`` or a ``"degree"`` given to
+    the RBF kernel would silently change nothing. Here they are refused, as is
+    ``"gamma"`` (the estimators' own parameter, which the median heuristic
+    would otherwise override).
+
+    Parameters
+    ----------
+    kernel : str, callable or None
+        The kernel. A callable takes whatever it takes (not checked); None
+        (a caller that does not say) accepts the parameters of any named
+        kernel.
+    kernel_params : dict or None
+        The user's extra kernel parameters.
+
+    Returns
+    -------
+    params : dict
+        A copy of ``kernel_params`` (empty when None).
+
+    Raises
+    ------
+    ValueError
+        For an unknown key (the message names it and the kernel's valid
+        ones), ``"gamma"``, or a value that is not a finite number (a
+        ``degree`` that is not a positive integer).
+
+    Examples
+    --------
+    >>> from sktransfer._kernels import check_kernel_params
+    >>> check_kernel_params("poly", {"degree": 2})
+    {'degree': 2}
+    >>> check_kernel_params("rbf", {"degre": 2})
+    Traceback (most recent call last):
+    ...
+    ValueError: kernel_params has the unknown key 'degre' for kernel='rbf', ...
+    """
+    params = dict(kernel_params or {})
+    if callable(kernel) or (kernel is not None and kernel not in KERNEL_PARAMS):
+        return params
+    if "gamma" in params:
+        raise ValueError(
+            f"kernel_params sets 'gamma', which is a parameter of its own: pass "
+            f"gamma={params['gamma']!r} instead of kernel_params={{'gamma': ...}} "
+            "(with gamma=None the RBF kernel's width comes from the median "
+            "heuristic)."
+        )
+    if kernel is None:
+        valid = sorted(
+            {p for names in _KERNEL_PARAMS_BESIDES_GAMMA.values() for p in names}
+        )
+        which = "any kernel"
+    else:
+        valid = list(_KERNEL_PARAMS_BESIDES_GAMMA[kernel])
+        which = f"kernel={kernel!r}"
+    unknown = sorted(set(params) - set(valid), key=str)
+    if unknown:
+        keys = ", ".join(repr(key) for key in unknown)
+        plural = "s" if len(unknown) > 1 else ""
+        takes = (
+            f"its parameters besides gamma are {valid}"
+            if valid
+            else "it takes no parameters besides gamma"
+        )
+        raise ValueError(
+            f"kernel_params has the unknown key{plural} {keys} for {which}, which "
+            f"the kernel would silently ignore; {takes}."
+        )
+    for key, value in params.items():
+        _check_kernel_value(key, value)
+    return params
+
+
+def _check_kernel_value(key, value):
+    is_number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not is_number or not np.isfinite(value):
+        raise ValueError(
+            f"kernel_params[{key!r}] must be a finite number; got {value!r}."
+        )
+    if key == "degree" and not (value >= 1 and float(value).is_integer()):
+        raise ValueError(
+            f"kernel_params['degree'] must be a positive integer (the polynomial "
+            f"kernel is positive semi-definite only then); got {value!r}."
+        )
+
+
+def kernel_arguments(kernel_params, gamma, *, kernel=None):
     """Keyword arguments of a kernel: ``kernel_params`` plus the resolved ``gamma``.
+
+    ``kernel_params`` is checked with :func:`check_kernel_params` first.
 
     Examples
     --------
     >>> from sktransfer._kernels import kernel_arguments
-    >>> kernel_arguments({"degree": 2}, 0.5)
+    >>> kernel_arguments({"degree": 2}, 0.5, kernel="poly")
     {'degree': 2, 'gamma': 0.5}
     >>> kernel_arguments(None, None)
     {}
     """
-    arguments = dict(kernel_params or {})
+    arguments = check_kernel_params(kernel, kernel_params)
     if gamma is not None:
         arguments["gamma"] = gamma
     return arguments
+
+
+def kernel_overflow_error(X, kernel, *, what="values"):
+    """The error for kernel arithmetic that overflows float64 on ``X``.
+
+    Parameters
+    ----------
+    X : {ndarray, sparse matrix}
+        The rows whose kernel values (or distances) are not finite.
+    kernel : str
+        The kernel's name, for the message.
+    what : str, default="values"
+        What overflowed.
+
+    Returns
+    -------
+    error : ValueError
+        To raise; the message gives the features' largest absolute value and
+        how to scale them.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sktransfer._kernels import kernel_overflow_error
+    >>> str(kernel_overflow_error(np.array([[1e200]]), "rbf"))[:40]
+    "The 'rbf' kernel's values overflow float"
+    """
+    largest = abs(X).max() if X.shape[0] and X.shape[1] else 0.0
+    return ValueError(
+        f"The {kernel!r} kernel's {what} overflow float64: the features reach "
+        f"{float(largest):.3g} in absolute value. Scale them first, e.g. with "
+        "sklearn.preprocessing.StandardScaler as the first step of "
+        "make_transfer_pipeline(StandardScaler(), ...)."
+    )
 
 
 def kernel_row_sums(
@@ -275,6 +415,11 @@ def nystroem_basis(landmarks, *, kernel="rbf", gamma=None, rtol=1e-10, **params)
     -------
     projection : ndarray of shape (n_landmarks, rank)
 
+    Raises
+    ------
+    ValueError
+        When the landmarks' kernel matrix is zero or not finite (overflow).
+
     References
     ----------
     .. [1] C. Williams and M. Seeger, "Using the Nystroem method to speed up
@@ -293,7 +438,10 @@ def nystroem_basis(landmarks, *, kernel="rbf", gamma=None, rtol=1e-10, **params)
     """
     if gamma is not None:
         params["gamma"] = gamma
-    gram = pairwise_kernels(landmarks, metric=kernel, filter_params=True, **params)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked right after
+        gram = pairwise_kernels(landmarks, metric=kernel, filter_params=True, **params)
+    if not np.isfinite(gram).all():
+        raise kernel_overflow_error(landmarks, kernel)
     eigenvalues, eigenvectors = np.linalg.eigh((gram + gram.T) / 2)
     if not eigenvalues[-1] > 0:
         raise ValueError(
@@ -340,6 +488,11 @@ def kernel_features(
     Returns
     -------
     features : ndarray of shape (n_samples, rank), or (rank,) with ``sum_rows``
+
+    Raises
+    ------
+    ValueError
+        When the kernel values overflow float64 (features too large).
     """
     if gamma is not None:
         params["gamma"] = gamma
@@ -358,14 +511,18 @@ def kernel_features(
             out += block
         else:
             out[rows] = block
+    if not np.isfinite(out).all():
+        raise kernel_overflow_error(X, kernel)
     return out
 
 
 def _block_features(X_block, landmarks, projection, kernel, params, sum_rows):
-    values = pairwise_kernels(
-        X_block, landmarks, metric=kernel, filter_params=True, **params
-    )
-    features = np.asarray(values) @ projection
+    # Overflow is checked on the output, with an error about the data.
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = pairwise_kernels(
+            X_block, landmarks, metric=kernel, filter_params=True, **params
+        )
+        features = np.asarray(values) @ projection
     return features.sum(axis=0) if sum_rows else features
 
 

@@ -395,12 +395,40 @@ class TransferPipeline(Pipeline):
 
 
 def _takes_sample_domain(step):
+    """Whether ``step.fit(X, y, sample_domain=sd)`` gets ``sd`` to a consumer.
+
+    True when ``fit`` has a ``sample_domain`` parameter, or when ``step`` is
+    a meta-estimator (``GridSearchCV``, ``RandomizedSearchCV``, any sklearn
+    wrapper with an ``estimator`` parameter) whose inner estimator consumes
+    it: with metadata routing off the wrapper must take ``**fit_params``,
+    which sklearn's searches pass to the inner ``fit``; with routing on the
+    inner estimator must request ``sample_domain`` (sktransfer's do).
+    """
     fit = getattr(step, "fit", None)
-    return fit is not None and "sample_domain" in inspect.signature(fit).parameters
+    if fit is None:
+        return False
+    parameters = inspect.signature(fit).parameters
+    if "sample_domain" in parameters:
+        return True
+    from sklearn.utils.metadata_routing import get_routing_for_object
+
+    get_params = getattr(step, "get_params", None)
+    inner = get_params(deep=False).get("estimator") if get_params else None
+    if inner is None or not hasattr(inner, "fit"):
+        return False
+    if get_config()["enable_metadata_routing"]:
+        return bool(get_routing_for_object(inner).consumes("fit", ["sample_domain"]))
+    forwards = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+    return forwards and accepts_sample_domain(inner)
 
 
 def accepts_sample_domain(estimator):
-    """Whether ``estimator.fit`` takes ``sample_domain`` (directly or for a step)."""
+    """Whether ``estimator.fit(X, y, sample_domain=sd)`` hands ``sd`` on.
+
+    True for an estimator whose ``fit`` takes ``sample_domain``, a
+    :class:`TransferPipeline` with such a step, and a meta-estimator (a grid
+    search, say) around one of those (see ``_takes_sample_domain``).
+    """
     if isinstance(estimator, TransferPipeline):
         return any(
             step not in (None, "passthrough") and _takes_sample_domain(step)
@@ -409,15 +437,30 @@ def accepts_sample_domain(estimator):
     return _takes_sample_domain(estimator)
 
 
-def fit_on_domains(estimator, X, y, sample_domain):
+def fit_on_domains(estimator, X, y, sample_domain, **fit_params):
     """Fit ``estimator`` on stacked domains; return what was fitted.
 
-    An estimator that takes ``sample_domain`` gets it; any other is wrapped in
-    :class:`LabeledOnly`, so it never sees an unlabeled row as a class.
+    An estimator that takes ``sample_domain`` gets it (so does a search or
+    another meta-estimator around one; with routing off, a search whose
+    splitter reads the domains also gets them as ``groups``, all its splitter
+    is handed then); any other is wrapped in :class:`LabeledOnly`, so it never
+    sees an unlabeled row as a class. ``fit_params`` go to ``fit`` as they are.
     """
-    if accepts_sample_domain(estimator):
-        return estimator.fit(X, y, sample_domain=sample_domain)
-    return LabeledOnly(estimator).fit(X, y, sample_domain=sample_domain)
+    from sklearn.model_selection._search import BaseSearchCV
+
+    if not accepts_sample_domain(estimator):
+        return LabeledOnly(estimator).fit(
+            X, y, sample_domain=sample_domain, **fit_params
+        )
+    split = getattr(getattr(estimator, "cv", None), "split", None)
+    if (
+        isinstance(estimator, BaseSearchCV)
+        and not get_config()["enable_metadata_routing"]
+        and split is not None
+        and "sample_domain" in inspect.signature(split).parameters
+    ):
+        fit_params = {"groups": sample_domain, **fit_params}
+    return estimator.fit(X, y, sample_domain=sample_domain, **fit_params)
 
 
 def _needs_labeled_only(step):

@@ -1,4 +1,4 @@
-"""Kernel helpers: the median heuristic and chunked kernel row sums."""
+"""Kernel helpers: the median heuristic, chunked row sums, Nystroem, parameters."""
 
 import numpy as np
 import pytest
@@ -8,6 +8,7 @@ from sklearn.metrics.pairwise import pairwise_kernels
 
 from sktransfer._kernels import (
     gamma_from_bandwidth,
+    kernel_arguments,
     kernel_diagonal,
     kernel_features,
     kernel_row_sums,
@@ -131,3 +132,48 @@ def test_kernel_diagonal_matches_the_matrix(kernel):
     expected = np.diag(pairwise_kernels(X, metric=kernel))
     assert_allclose(kernel_diagonal(X, kernel=kernel), expected, atol=1e-12)
     assert_allclose(kernel_diagonal(sp.csr_matrix(X), kernel=kernel), expected)
+
+
+@pytest.mark.parametrize(
+    ("kernel", "kernel_params", "match"),
+    [
+        ("poly", {"degre": 2}, r"unknown key 'degre' for kernel='poly'.*'degree'"),
+        ("rbf", {"degree": 2}, "unknown key 'degree' for kernel='rbf'"),
+        ("laplacian", {"coef0": 1, "a": 2}, r"unknown keys 'a', 'coef0'"),
+        ("cosine", {"degree": 2}, "takes no parameters besides gamma"),
+        (None, {"degre": 2}, r"for any kernel.*\['coef0', 'degree'\]"),
+        ("rbf", {"gamma": 0.5}, "pass gamma=0.5 instead"),
+        ("poly", {"degree": 2.5}, "positive integer"),
+        ("poly", {"degree": 0}, "positive integer"),
+        ("poly", {"coef0": np.nan}, "finite number"),
+        ("poly", {"coef0": "1"}, "finite number"),
+    ],
+)
+def test_kernel_params_the_kernel_would_ignore_raise(kernel, kernel_params, match):
+    # pairwise_kernels(filter_params=True) drops what a kernel does not take.
+    with pytest.raises(ValueError, match=match):
+        kernel_arguments(kernel_params, 0.1, kernel=kernel)
+
+
+def test_kernel_params_the_kernel_takes_pass():
+    arguments = kernel_arguments({"degree": 2, "coef0": 0.5}, 0.1, kernel="poly")
+    assert arguments == {"degree": 2, "coef0": 0.5, "gamma": 0.1}
+    assert kernel_arguments(None, None, kernel="linear") == {}
+    # A callable kernel takes what it takes.
+    assert kernel_arguments({"width": 3}, None, kernel=len) == {"width": 3}
+
+
+def test_median_bandwidth_overflow_raises():
+    X = 1e200 * np.random.RandomState(0).uniform(size=(10, 3))
+    with pytest.raises(ValueError, match="distances between rows overflow float64"):
+        median_bandwidth(X)
+
+
+def test_nystroem_and_features_overflow_raise():
+    X = 1e160 * np.random.RandomState(0).uniform(size=(10, 3))
+    with pytest.raises(ValueError, match="kernel's values overflow float64"):
+        nystroem_basis(X, kernel="linear")
+    landmarks = np.random.RandomState(1).uniform(size=(4, 3))
+    projection = nystroem_basis(landmarks, kernel="poly")
+    with pytest.raises(ValueError, match="features reach 1e\\+160"):
+        kernel_features(np.full((2, 3), 1e160), landmarks, projection, kernel="poly")

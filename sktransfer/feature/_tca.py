@@ -34,37 +34,48 @@ Two solvers share that problem:
   rank ``r``. Every solution lies in the span of ``Phi``, so the problem shrinks
   to an ``r x r`` generalized eigenproblem built from ``Phi' Phi`` and a few
   products of ``Phi`` with per-row vectors: O(n r^2) time, O(n r) memory.
+
+This module computes the statistics (kernel values, landmarks, the domain
+contrast ``e``, the centring and label kernel, the Laplacian) and checks the
+data; the whiteners and eigensolvers are in :mod:`._eigensolvers`.
 """
 
 import logging
 import numbers
+import os
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, sparse
-from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigsh
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-)
+from scipy import sparse
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.neighbors import NearestNeighbors
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
-from .._domain import require_domains, resolve_sample_domain, unlabeled_mask
+from .._domain import require_domains
 from .._kernels import (
     KERNEL_PARAMETERS,
+    check_kernel_params,
     kernel_arguments,
     kernel_features,
+    kernel_overflow_error,
     nystroem_basis,
     resolve_gamma,
+)
+from ..base import BaseTransferTransformer, report_progress
+from ..utils import _user_stacklevel
+from ._eigensolvers import (
+    EIGENVALUE_RTOL,
+    exact_matrices,
+    feature_space_basis,
+    reduced_top_components,
+    symmetrize_in_place,
+    whitened_top_components,
 )
 
 logger = logging.getLogger(__name__)
@@ -72,16 +83,19 @@ logger = logging.getLogger(__name__)
 # solver="auto" takes the exact path up to this many rows (both domains).
 _AUTO_EXACT_MAX_ROWS = 5000
 # The exact path holds the n x n kernel (3.2 GB at 20000 rows) and runs
-# Lanczos iterations over it; beyond, use "fast".
+# Lanczos iterations over it; beyond, use "fast". The same memory bounds the
+# n_landmarks x n_landmarks kernel of the fast path's landmarks.
 _EXACT_MAX_ROWS = 20000
-# Up to this many rows the exact path forms the whitened matrix and calls a
-# dense eigensolver: simpler, and ARPACK wants k well below n.
-_DENSE_MAX_ROWS = 500
-# Rows below which the exact eigensolver runs with one BLAS thread.
-_ONE_THREAD_MAX_ROWS = 2000
-# Components whose eigenvalue is below this fraction of the largest carry no
-# variance: the centred kernel matrix has lower rank than n_components.
-_EIGENVALUE_RTOL = 1e-10
+_MAX_SQUARE_BYTES = 8 * _EXACT_MAX_ROWS**2
+# A component whose spread over the training rows is below this fraction of
+# its largest absolute value is constant to rounding: it carries no variance.
+_FLAT_COMPONENT_RTOL = 1e-10
+# Within-domain spread (the embedding has unit variance) below which a
+# domain's rows are embedded as one point.
+_COLLAPSED_STD = 1e-8
+# Features whose range is within a few rounding errors of their magnitude
+# are constant.
+_ROUNDING = 8 * np.finfo(np.float64).eps
 
 _TCA_PARAMETERS = {
     "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -97,7 +111,7 @@ _TCA_PARAMETERS = {
 
 @dataclass
 class _Problem:
-    """The per-row data of the eigenproblem, whatever the solver.
+    """The statistics of the eigenproblem, whatever the solver.
 
     ``A = K H K_y H K`` with ``K_y = (1 - label_weight) I + label_weight Y Y'``
     and ``B = mu I + (K e)(K e)' + locality K Lap K`` (``locality`` here is the
@@ -111,8 +125,9 @@ class _Problem:
     laplacian: sparse.csr_matrix | None = None
     locality: float = 0.0
 
-    def centred_dependence(self, centred):
-        """``H K_y`` applied to ``H G x`` (columns already centred)."""
+    def middle(self, columns):
+        """``H K_y H`` applied to a matrix of columns."""
+        centred = columns - columns.mean(axis=0)
         if self.labels is None or self.label_weight == 0:
             return centred
         out = (1 - self.label_weight) * centred + self.label_weight * (
@@ -134,18 +149,171 @@ def _domain_contrast(is_source):
     return np.where(is_source, 1.0 / n_source, -1.0 / n_target)
 
 
-def _choose_solver(solver, n_samples):
+# -- memory ------------------------------------------------------------------------
+
+
+def _physical_memory_bytes():
+    """The machine's memory, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _refuse_beyond_memory(needed, limit, what, advice):
+    """Raise before allocating when ``needed`` bytes exceed the limit or the RAM."""
+    memory = _physical_memory_bytes()
+    limits = [limit] if memory is None else [limit, memory]
+    if needed <= min(limits):
+        return
+    where = (
+        f"the {limit / 2**30:.1f} GiB limit"
+        if memory is None or limit <= memory
+        else f"this machine's {memory / 2**30:.1f} GiB of memory"
+    )
+    raise ValueError(f"{what} needs {needed / 2**30:.1f} GiB, above {where}. {advice}")
+
+
+def _choose_solver(solver, n_samples, *, locality, n_landmarks):
+    """The path to take, refused before any allocation when it would not fit."""
     if solver == "auto":
-        return "exact" if n_samples <= _AUTO_EXACT_MAX_ROWS else "fast"
-    if solver == "exact" and n_samples > _EXACT_MAX_ROWS:
-        gib = 8 * n_samples**2 / 2**30
-        raise ValueError(
-            f"solver='exact' with {n_samples} rows needs the {n_samples} x "
-            f"{n_samples} kernel matrix ({gib:.1f} GiB) and is limited to "
-            f"{_EXACT_MAX_ROWS} rows. Use solver='fast' (or 'auto'), whose memory "
-            "is linear in the rows; raise n_landmarks for a closer approximation."
+        solver = "exact" if n_samples <= _AUTO_EXACT_MAX_ROWS else "fast"
+    if solver == "exact":
+        count = exact_matrices(locality=locality)
+        matrices = (
+            "the kernel matrix"
+            if count == 1
+            else f"{count} matrices (the kernel, the locality term, its factor)"
         )
+        _refuse_beyond_memory(
+            8 * count * n_samples**2,
+            _MAX_SQUARE_BYTES,
+            f"solver='exact' with {n_samples} rows holds {matrices} of {n_samples} "
+            f"x {n_samples} values and",
+            f"The exact path is limited to {_EXACT_MAX_ROWS} rows (fewer with the "
+            "locality term). Use solver='fast' (or 'auto'), whose memory is linear "
+            "in the rows; raise n_landmarks for a closer approximation.",
+        )
+        return solver
+    n_used = min(n_landmarks, n_samples)
+    _refuse_beyond_memory(
+        8 * n_used**2,
+        _MAX_SQUARE_BYTES,
+        f"solver='fast' with n_landmarks={n_used} holds the {n_used} x {n_used} "
+        "kernel matrix of the landmarks and",
+        f"Lower n_landmarks (at most {_EXACT_MAX_ROWS}).",
+    )
+    _refuse_beyond_memory(
+        2 * 8 * n_samples * n_used,
+        np.inf,
+        f"solver='fast' with {n_samples} rows and {n_used} landmarks holds "
+        f"{n_samples} x {n_used} Nystroem features (twice, while they are formed) "
+        "and",
+        "Lower n_landmarks, or fit on a sample of the rows and transform the rest.",
+    )
     return solver
+
+
+# -- degenerate data -----------------------------------------------------------------
+
+
+def _rows_identical(X, rows, block_rows=2048):
+    """Whether ``X[rows]`` are one row repeated (to rounding), read in blocks."""
+    low = high = None
+    for batch in gen_batches(rows.shape[0], block_rows):
+        part = X[rows[batch]]
+        part_low, part_high = part.min(axis=0), part.max(axis=0)
+        if sparse.issparse(part):
+            part_low = part_low.toarray().ravel()
+            part_high = part_high.toarray().ravel()
+        low = part_low if low is None else np.minimum(low, part_low)
+        high = part_high if high is None else np.maximum(high, part_high)
+        if np.any(high - low > _ROUNDING * np.maximum(np.abs(low), np.abs(high))):
+            return False
+    return True
+
+
+def _check_rows_vary(X, is_source, name):
+    """Refuse rows that leave TCA nothing to learn.
+
+    Every row the same (each feature constant): the centred kernel matrix is
+    zero and every component would be zero. One distinct row per kind of
+    domain: the only direction of variance separates the domains, and the
+    embedding would say which domain a row is from and nothing else.
+    """
+    source, target = np.flatnonzero(is_source), np.flatnonzero(~is_source)
+    if not _rows_identical(X, source):
+        return
+    if target.size and not _rows_identical(X, target):
+        return  # the source rows collapse: warned after the fit
+    if target.size == 0 or _rows_identical(X, np.r_[source[:1], target[:1]]):
+        raise ValueError(
+            f"{name} needs rows that differ, but every row of X is the same "
+            "(each feature is constant), so the centred kernel matrix is zero and "
+            "no component carries variance. Check how X was built (a selection "
+            "of constant columns, a failed join, an imputation that filled "
+            "everything)."
+        )
+    raise ValueError(
+        f"{name} got one distinct row per kind of domain: the source rows are "
+        "all the same row, and so are the target rows. The only direction in "
+        "which the rows vary is the one separating the domains, which TCA is "
+        "meant to remove; the embedding would tell the domains apart and nothing "
+        "else. Give rows that vary within the domains."
+    )
+
+
+def _no_variance_error(name, kernel):
+    return ValueError(
+        f"No component of {name} carries variance: the centred kernel matrix is "
+        "zero to rounding, so the rows are all alike in the kernel's feature "
+        "space (with kernel='cosine', rows that are multiples of one another; "
+        "with kernel='rbf', a gamma so small that every kernel value is 1). Check "
+        f"the rows, or change the kernel (now {kernel!r}) or its parameters."
+    )
+
+
+def _rank_error(n_components, useful, kernel, fast):
+    advice = (
+        "a linear kernel's rank is at most n_features"
+        if kernel == "linear"
+        else "duplicate rows or a kernel width far from the data's scale lower it"
+    )
+    if fast:
+        advice += "; on the fast path, so do too few landmarks (raise n_landmarks)"
+    return ValueError(
+        f"n_components={n_components}, but only {useful} components carry variance: "
+        f"the centred kernel matrix has lower rank ({advice}). Set n_components <= "
+        f"{useful}."
+    )
+
+
+def _check_domains_apart(embedding, is_source, name):
+    """Refuse, or warn about, an embedding that collapses the source rows.
+
+    When every component is constant over the source rows, a model trained on
+    them has nothing to learn from; when it is constant over the target rows
+    too, the embedding only says which domain a row is from.
+    """
+    if is_source.all() or embedding[is_source].std(axis=0).max() > _COLLAPSED_STD:
+        return
+    if embedding[~is_source].std(axis=0).max() <= _COLLAPSED_STD:
+        raise ValueError(
+            f"{name} embeds the source rows as one point and the target rows as "
+            "another: the rows are (numerically) one distinct row per kind of "
+            "domain, and the embedding tells the domains apart and nothing else. "
+            "Give rows that vary within the domains."
+        )
+    warnings.warn(
+        f"{name} embeds every source row at the same point (their rows are alike "
+        "to rounding): an estimator trained on the embedded source rows has "
+        "nothing to learn from. Check the source rows.",
+        UserWarning,
+        stacklevel=_user_stacklevel(),
+    )
+
+
+# -- landmarks -----------------------------------------------------------------------
 
 
 def _landmarks(X, is_source, kernel, n_landmarks, rng):
@@ -183,184 +351,63 @@ def _draw_landmarks(is_source, n_landmarks, rng):
     return np.sort(chosen)
 
 
-# -- exact path --------------------------------------------------------------------
+# -- the two paths -------------------------------------------------------------------
 
 
-class _RankOneWhitener:
-    """``B^-1/2`` for ``B = mu I + v v'``, symmetric, in closed form.
-
-    ``B^-1/2 = (I - c u u') / sqrt(mu)`` with ``u = v / |v|`` and
-    ``c = 1 - (1 + |v|^2 / mu)^-1/2``.
-    """
-
-    def __init__(self, v, mu):
-        norm2 = float(v @ v)
-        self.u = v / np.sqrt(norm2) if norm2 > 0 else np.zeros_like(v)
-        self.c = 1 - 1 / np.sqrt(1 + norm2 / mu)
-        self.scale = 1 / np.sqrt(mu)
-
-    def __call__(self, x):
-        return self.scale * (x - self.c * np.multiply.outer(self.u, self.u @ x))
-
-    transposed = __call__
-
-
-class _CholeskyWhitener:
-    """``R^-1`` and ``R^-T`` for ``B = R' R`` (upper Cholesky factor)."""
-
-    def __init__(self, matrix):
-        self.factor = linalg.cholesky(matrix)
-
-    def __call__(self, x):
-        return linalg.solve_triangular(self.factor, x)
-
-    def transposed(self, x):
-        return linalg.solve_triangular(self.factor, x, trans="T")
-
-
-def _exact_whitener(gram, problem):
-    v = gram @ problem.contrast
-    if problem.laplacian is None or problem.locality == 0:
-        return _RankOneWhitener(v, problem.mu)
-    right = problem.locality * (gram @ (problem.laplacian @ gram))
-    right = (right + right.T) / 2 + np.outer(v, v)
-    right[np.diag_indices_from(right)] += problem.mu
-    return _CholeskyWhitener(right)
-
-
-def _top_eigenpairs(operator, n, n_components, rng):
-    """Leading eigenpairs of the symmetric operator, largest first.
-
-    Below ``_ONE_THREAD_MAX_ROWS`` rows with one BLAS thread: the Lanczos
-    iterations are thousands of small matrix-vector products, which lose more
-    to thread synchronisation on busy cores (up to 3x at 1000 rows) than
-    they gain on idle ones; from 3000 rows on, two threads win on idle and
-    busy cores alike (benchmarks/results/tca_blas_threads.md).
-    """
-    limits = 1 if n < _ONE_THREAD_MAX_ROWS else None
-    with threadpool_limits(limits=limits, user_api="blas"):
-        return _top_eigenpairs_of(operator, n, n_components, rng)
-
-
-def _top_eigenpairs_of(operator, n, n_components, rng):
-    if n <= _DENSE_MAX_ROWS or n_components > n // 4:
-        matrix = operator(np.eye(n))
-        values, vectors = linalg.eigh(
-            (matrix + matrix.T) / 2, subset_by_index=[n - n_components, n - 1]
-        )
-    else:
-        linear = LinearOperator((n, n), matvec=operator, matmat=operator, dtype=float)
-        try:
-            values, vectors = eigsh(
-                linear, k=n_components, which="LA", v0=rng.uniform(-1, 1, n)
-            )
-        except ArpackNoConvergence as error:
-            raise ValueError(
-                f"The exact TCA eigensolver (ARPACK) did not converge: {error}. "
-                "Lower n_components, raise mu, or use solver='fast'."
-            ) from error
-    order = np.argsort(values)[::-1]
-    return values[order], vectors[:, order]
-
-
-def _symmetrize_in_place(matrix, block_rows=2048):
-    """``matrix <- (matrix + matrix') / 2`` a band of rows at a time.
-
-    ``(K + K') / 2`` would hold a second ``n x n`` matrix: twice the exact
-    path's memory at its peak.
-    """
-    for start in range(0, matrix.shape[0], block_rows):
-        stop = min(start + block_rows, matrix.shape[0])
-        mean = (matrix[start:stop, start:] + matrix[start:, start:stop].T) / 2
-        matrix[start:stop, start:] = mean
-        matrix[start:, start:stop] = mean.T
-
-
-def _solve_exact(X, kernel, params, problem, n_components, rng, n_jobs):
+def _solve_exact(X, kernel, params, problem, *, n_components, rng, n_jobs):
     """Coefficients over the training rows, eigenvalues, training embedding."""
     gram = pairwise_kernels(
         X, metric=kernel, filter_params=True, n_jobs=n_jobs, **params
     )
-    _symmetrize_in_place(gram)
-    whitener = _exact_whitener(gram, problem)
-
-    def whitened_left_side(x):
-        projected = gram @ whitener(x)
-        dependence = problem.centred_dependence(projected - projected.mean(axis=0))
-        return whitener.transposed(gram @ dependence)
-
-    values, vectors = _top_eigenpairs(whitened_left_side, X.shape[0], n_components, rng)
-    coefficients = whitener(vectors)
+    if not np.isfinite(gram.sum()):
+        raise kernel_overflow_error(X, kernel)
+    symmetrize_in_place(gram)
+    coefficients, values = whitened_top_components(
+        gram,
+        middle=problem.middle,
+        contrast=problem.contrast,
+        mu=problem.mu,
+        laplacian=problem.laplacian,
+        locality=problem.locality,
+        n_components=n_components,
+        rng=rng,
+    )
     return coefficients, values, gram @ coefficients
 
 
-# -- fast path ---------------------------------------------------------------------
-
-
-def _solve_fast(X, is_source, kernel, params, problem, settings, rng):
+def _solve_fast(
+    X, is_source, kernel, params, problem, *, n_landmarks, n_components, rng, n_jobs
+):
     """Landmarks, coefficients over them, eigenvalues, training embedding, rank.
 
-    With the features' Gram matrix ``Phi' Phi = V S^2 V'``, the solutions lie
-    in the span of ``G = Phi V S`` (``K ~ G G'``-shaped: ``G = U S^2`` for the
-    left singular vectors ``U`` of ``Phi``), where ``w = U a`` has ``|w| = |a|``
-    and embeds the rows as ``G a``. The problem in ``a`` is ``r x r``, built
-    from products of ``Phi`` with a few per-row vectors.
+    The kernel is approximated by Nystroem features ``K ~ Phi Phi'`` against
+    landmarks; the problem, restricted to the span of ``Phi``, is
+    ``rank x rank`` (:func:`~._eigensolvers.reduced_top_components`).
     """
-    landmarks = _landmarks(X, is_source, kernel, settings["n_landmarks"], rng)
+    landmarks = _landmarks(X, is_source, kernel, n_landmarks, rng)
     projection = nystroem_basis(landmarks, kernel=kernel, **params)
     features = kernel_features(
-        X, landmarks, projection, kernel=kernel, n_jobs=settings["n_jobs"], **params
+        X, landmarks, projection, kernel=kernel, n_jobs=n_jobs, **params
     )
-    squares, rotation = linalg.eigh(features.T @ features)
-    kept = squares > _EIGENVALUE_RTOL * squares[-1]
-    to_basis = rotation[:, kept] * np.sqrt(squares[kept])  # V S
-    rank = int(kept.sum())
-    if settings["n_components"] > rank:
-        raise _rank_error(settings["n_components"], rank, kernel, fast=True)
-    n = X.shape[0]
-    basis_gram = squares[kept] ** 2  # G'G = S^4, diagonal
-    basis_sums = to_basis.T @ features.sum(axis=0)  # G'1
-    left = np.diag(basis_gram) - np.outer(basis_sums, basis_sums) / n  # (HG)'(HG)
-    if problem.labels is not None and problem.label_weight > 0:
-        labels = problem.labels
-        label_cross = to_basis.T @ (features.T @ labels) - np.outer(
-            basis_sums, labels.sum(axis=0) / n
-        )  # G'HY
-        left = (1 - problem.label_weight) * left + problem.label_weight * (
-            label_cross @ label_cross.T
-        )
-    contrast = to_basis.T @ (features.T @ problem.contrast)  # G'e
-    right = np.outer(contrast, contrast)
-    if problem.laplacian is not None and problem.locality > 0:
-        smooth = to_basis.T @ (features.T @ (problem.laplacian @ features)) @ to_basis
-        right += problem.locality * smooth
-    right[np.diag_indices_from(right)] += problem.mu
-    values, vectors = linalg.eigh(
-        (left + left.T) / 2,
-        (right + right.T) / 2,
-        subset_by_index=[rank - settings["n_components"], rank - 1],
+    to_basis, basis_gram, rank = feature_space_basis(features, rtol=EIGENVALUE_RTOL)
+    if n_components > rank:
+        raise _rank_error(n_components, rank, kernel, fast=True)
+    values, in_features = reduced_top_components(
+        features,
+        to_basis=to_basis,
+        basis_gram=basis_gram,
+        contrast=problem.contrast,
+        mu=problem.mu,
+        labels=problem.labels,
+        label_weight=problem.label_weight,
+        laplacian=problem.laplacian,
+        locality=problem.locality,
+        n_components=n_components,
     )
-    values, vectors = values[::-1], vectors[:, ::-1]
-    in_features = to_basis @ vectors
     return landmarks, projection @ in_features, values, features @ in_features, rank
 
 
 # -- shared steps ------------------------------------------------------------------
-
-
-def _rank_error(n_components, useful, kernel, fast):
-    advice = (
-        "a linear kernel's rank is at most n_features"
-        if kernel == "linear"
-        else "duplicate rows or a kernel width far from the data's scale lower it"
-    )
-    if fast:
-        advice += "; on the fast path, so do too few landmarks (raise n_landmarks)"
-    return ValueError(
-        f"n_components={n_components}, but only {useful} components carry variance: "
-        f"the centred kernel matrix has lower rank ({advice}). Set n_components <= "
-        f"{useful}."
-    )
 
 
 def _knn_laplacian(X, n_neighbors):
@@ -413,73 +460,93 @@ def _standardized(coefficients, embedding):
 
 
 class _BaseTransferComponents(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTransferTransformer
 ):
-    """Fit, transform and tags shared by TCA and semi-supervised TCA."""
+    """Fit, transform and tags shared by TCA and semi-supervised TCA.
 
-    __metadata_request__fit = {"sample_domain": True}
+    ``fit`` is :class:`~sktransfer.base.BaseTransferTransformer`'s (one
+    validation), ``_fit_transform`` computes the embedding of the training
+    rows, which ``fit_transform`` returns without transforming them again.
+    """
+
     _parameter_constraints = dict(_TCA_PARAMETERS)
+    _domain_checks = {
+        **BaseTransferTransformer._domain_checks,
+        "multi_output": True,
+        "accept_sparse": "csr",
+        "dtype": np.float64,
+        "ensure_min_samples": 2,
+    }
 
-    def _problem(self, X, y, contrast):
+    def _problem(self, data, contrast):
         return _Problem(contrast=contrast, mu=self.mu)
 
-    def _fit_embedding(self, X, y, sample_domain):
+    def _locality(self):
+        return 0.0
+
+    # TransformerMixin, left of the base for set_output, has a fit_transform of
+    # its own, which would fit and then compute the training rows' kernel
+    # values again; the base's returns the embedding the fit computed.
+    fit_transform = BaseTransferTransformer.fit_transform
+
+    def _fit(self, data):
+        self._fit_transform(data)
+        return self
+
+    def _checked_solver(self, data):
+        """The solver to use, once every check that needs no kernel value passed."""
         name = type(self).__name__
-        X = validate_data(
-            self, X, accept_sparse="csr", dtype=np.float64, ensure_min_samples=2
+        if not data.domain_inferred:
+            require_domains(data.sample_domain, source=False, target=True, method=name)
+        solver = _choose_solver(
+            self.solver,
+            data.n_samples,
+            locality=self._locality(),
+            n_landmarks=self.n_landmarks,
         )
-        n_samples = X.shape[0]
-        inferred = sample_domain is None
-        sample_domain = resolve_sample_domain(y, sample_domain, n_samples)
-        require_domains(sample_domain, source=True, method=name)
-        if not inferred:
-            require_domains(sample_domain, source=False, target=True, method=name)
-        if self.n_components > n_samples - 1:
-            raise ValueError(
-                f"n_components={self.n_components} must be at most n_samples - 1 = "
-                f"{n_samples - 1}: the centred kernel matrix of {n_samples} rows "
-                "has no more components. Lower n_components."
-            )
-        solver = _choose_solver(self.solver, n_samples)
-        if solver == "fast" and self.n_components > self.n_landmarks:
-            raise ValueError(
-                f"n_components={self.n_components} must be at most "
-                f"n_landmarks={self.n_landmarks} on the fast path. Raise "
-                "n_landmarks, or lower n_components."
-            )
-        is_source = sample_domain >= 0
+        self._check_n_components(data.n_samples, solver)
+        check_kernel_params(self.kernel, self.kernel_params)
+        _check_rows_vary(data.X, data.is_source, name)
+        return solver
+
+    def _fit_transform(self, data):
+        name = type(self).__name__
+        X, n_samples, is_source = data.X, data.n_samples, data.is_source
+        solver = self._checked_solver(data)
         rng = check_random_state(self.random_state)
         gamma = resolve_gamma(self.kernel, self.gamma, X, random_state=rng)
-        params = kernel_arguments(self.kernel_params, gamma)
-        problem = self._problem(X, y, _domain_contrast(is_source))
-        start = time.perf_counter()
-        if solver == "exact":
-            coefficients, values, embedding = _solve_exact(
-                X, self.kernel, params, problem, self.n_components, rng, self.n_jobs
-            )
-            landmarks, rank = X, None
-        else:
-            settings = {
-                "n_landmarks": self.n_landmarks,
-                "n_components": self.n_components,
-                "n_jobs": self.n_jobs,
-            }
-            landmarks, coefficients, values, embedding, rank = _solve_fast(
-                X, is_source, self.kernel, params, problem, settings, rng
-            )
-        self._check_eigenvalues(values, rank)
-        if self.verbose:
-            logger.info(
-                "%s: %d components of %d rows (%s solver) in %.2f s",
-                name,
-                self.n_components,
-                n_samples,
-                solver,
-                time.perf_counter() - start,
-            )
-        self.coefficients_, self.mean_, embedding = _standardized(
-            coefficients, embedding
+        params = kernel_arguments(self.kernel_params, gamma, kernel=self.kernel)
+        report_progress(
+            logger,
+            self.verbose,
+            "%s: fitting %d components on %d rows (%d source, %d target) with the "
+            "%s solver",
+            name,
+            self.n_components,
+            n_samples,
+            int(is_source.sum()),
+            n_samples - int(is_source.sum()),
+            solver,
         )
+        start = time.perf_counter()
+        problem = self._problem(data, _domain_contrast(is_source))
+        landmarks, coefficients, values, embedding, rank = self._solve(
+            data, problem, solver, params, rng
+        )
+        self._check_components(values, embedding, rank)
+        coefficients, mean, embedding = _standardized(coefficients, embedding)
+        _check_domains_apart(embedding, is_source, name)
+        report_progress(
+            logger,
+            self.verbose,
+            "%s: %d components of %d rows (%s solver) in %.2f s",
+            name,
+            self.n_components,
+            n_samples,
+            solver,
+            time.perf_counter() - start,
+        )
+        self.coefficients_, self.mean_ = coefficients, mean
         self.landmarks_ = landmarks
         self.eigenvalues_ = values
         self.solver_ = solver
@@ -488,11 +555,73 @@ class _BaseTransferComponents(
         self.rank_ = rank
         return embedding
 
-    def _check_eigenvalues(self, values, rank):
-        empty = ~(values > _EIGENVALUE_RTOL * max(values[0], 0))
-        if empty.any():
-            useful = int(np.argmax(empty))
-            raise _rank_error(self.n_components, useful, self.kernel, rank is not None)
+    def _solve(self, data, problem, solver, params, rng):
+        """Landmarks, coefficients, eigenvalues, training embedding, rank.
+
+        Overflow (numpy's warnings silenced) ends in one error about the data.
+        """
+        X = data.X
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                if solver == "exact":
+                    coefficients, values, embedding = _solve_exact(
+                        X,
+                        self.kernel,
+                        params,
+                        problem,
+                        n_components=self.n_components,
+                        rng=rng,
+                        n_jobs=self.n_jobs,
+                    )
+                    landmarks, rank = X, None
+                else:
+                    landmarks, coefficients, values, embedding, rank = _solve_fast(
+                        X,
+                        data.is_source,
+                        self.kernel,
+                        params,
+                        problem,
+                        n_landmarks=self.n_landmarks,
+                        n_components=self.n_components,
+                        rng=rng,
+                        n_jobs=self.n_jobs,
+                    )
+            if not (np.isfinite(coefficients).all() and np.isfinite(embedding).all()):
+                raise FloatingPointError("non-finite components")
+        except FloatingPointError as error:
+            raise kernel_overflow_error(X, self.kernel) from error
+        return landmarks, coefficients, values, embedding, rank
+
+    def _check_n_components(self, n_samples, solver):
+        if self.n_components > n_samples - 1:
+            raise ValueError(
+                f"n_components={self.n_components} must be at most n_samples - 1 = "
+                f"{n_samples - 1}: the centred kernel matrix of {n_samples} rows "
+                "has no more components. Lower n_components."
+            )
+        if solver == "fast" and self.n_components > self.n_landmarks:
+            raise ValueError(
+                f"n_components={self.n_components} must be at most "
+                f"n_landmarks={self.n_landmarks} on the fast path. Raise "
+                "n_landmarks, or lower n_components."
+            )
+
+    def _check_components(self, values, embedding, rank):
+        """Refuse components that carry no variance (the rank is too low).
+
+        The eigenvalues say it relative to the largest; the embedding says it
+        when every eigenvalue is rounding noise (a zero centred kernel, where
+        the relative test alone would pass).
+        """
+        spread = embedding.std(axis=0)
+        flat = ~(spread > _FLAT_COMPONENT_RTOL * np.abs(embedding).max(axis=0))
+        empty = flat | ~(values > EIGENVALUE_RTOL * max(values[0], 0))
+        if not empty.any():
+            return
+        useful = int(np.argmax(empty))
+        if useful == 0:
+            raise _no_variance_error(type(self).__name__, self.kernel)
+        raise _rank_error(self.n_components, useful, self.kernel, rank is not None)
 
     def transform(self, X):
         """Embed rows out of sample, in their input order.
@@ -505,6 +634,13 @@ class _BaseTransferComponents(
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
+            The embedded rows.
+
+        Raises
+        ------
+        ValueError
+            For NaN or infinite values, a feature count other than in ``fit``,
+            or kernel values that overflow float64.
         """
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
@@ -514,7 +650,7 @@ class _BaseTransferComponents(
             self.coefficients_,
             kernel=self.kernel,
             n_jobs=self.n_jobs,
-            **kernel_arguments(self.kernel_params, self.gamma_),
+            **kernel_arguments(self.kernel_params, self.gamma_, kernel=self.kernel),
         )
         return embedded - self.mean_
 
@@ -543,7 +679,9 @@ _SHARED_PARAMETERS_DOC = """\
         distance between rows (at most 1000 rows drawn with
         ``random_state``); with the other kernels, sklearn's default.
     kernel_params : dict, default=None
-        Other kernel parameters (``degree``, ``coef0``).
+        Other kernel parameters: ``degree`` (a positive integer) and
+        ``coef0`` of ``"poly"``. A key the kernel does not take raises a
+        ValueError (``gamma`` is a parameter of its own).
     mu : float, default=0.1
         Weight of ``tr(W'W)``, which keeps the components bounded; larger
         values favour variance over closeness of the domains. The papers'
@@ -563,7 +701,8 @@ _SHARED_PARAMETERS_DOC = """\
         Draws the rows of the median heuristic, the landmarks and ARPACK's
         start vector.
     verbose : int, default=0
-        Log the solver and its time (logger ``sktransfer``) when positive."""
+        When positive, report the fit's size, solver and time: on stderr, or
+        to the ``sktransfer`` logger when logging is configured to show it."""
 
 _SHARED_ATTRIBUTES_DOC = """\
     landmarks_ : {ndarray, sparse matrix} of shape (n_landmarks, n_features)
@@ -590,6 +729,21 @@ _SHARED_ATTRIBUTES_DOC = """\
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of str
         Feature names seen in ``fit``, when ``X`` has them."""
+
+
+_DATA_CHECKS_DOC = """\
+    ``fit`` refuses (ValueError) data that leaves nothing to learn: every row
+    the same (each feature constant; the embedding would be all zeros), one
+    distinct row per kind of domain, exactly or to rounding (the embedding
+    would only tell the domains apart), kernel values that are constant to
+    rounding (``kernel="cosine"`` on rows that are multiples of one
+    another), kernel arithmetic that overflows float64 (scale the features),
+    and NaN or infinite values. It warns (UserWarning) when only the source
+    rows are embedded at one point: the target embedding is valid, but an
+    estimator trained on the embedded source rows learns nothing. Before any
+    ``n x n`` allocation it estimates the memory and refuses beyond the exact
+    path's limit (20000 rows without the locality term) or the machine's
+    memory."""
 
 
 class TransferComponentAnalysis(_BaseTransferComponents):
@@ -645,6 +799,8 @@ class TransferComponentAnalysis(_BaseTransferComponents):
     downstream accuracy the same to 0.001; with every row a landmark the two
     agree to rounding (``benchmarks/results/tca_scale.md``).
 
+{_DATA_CHECKS_DOC}
+
     References
     ----------
     .. [1] S. J. Pan, I. W. Tsang, J. T. Kwok and Q. Yang, "Domain Adaptation
@@ -696,45 +852,6 @@ class TransferComponentAnalysis(_BaseTransferComponents):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, sample_domain=None):
-        """Learn the transfer components from source and target rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,), default=None
-            Not used, except to find the target rows (unlabeled marker) when
-            ``sample_domain`` is None.
-        sample_domain : array-like of int of shape (n_samples,), default=None
-            Domain ids (``>= 0`` source, ``< 0`` target).
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
-        """
-        self._fit_embedding(X, y, sample_domain)
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_transform(self, X, y=None, sample_domain=None):
-        """Fit, and return the embedding of the training rows in their order.
-
-        Equal (to rounding) to ``fit(X, ...).transform(X)``.
-
-        Parameters
-        ----------
-        X, y, sample_domain
-            As in :meth:`fit`.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_components)
-        """
-        return self._fit_embedding(X, y, sample_domain)
-
 
 class SemiSupervisedTCA(_BaseTransferComponents):
     __doc__ = f"""Semi-supervised TCA: components that also follow labels and locality.
@@ -778,6 +895,10 @@ class SemiSupervisedTCA(_BaseTransferComponents):
     --------
     TransferComponentAnalysis : Without labels.
 
+    Notes
+    -----
+{_DATA_CHECKS_DOC}
+
     References
     ----------
     .. [1] S. J. Pan, I. W. Tsang, J. T. Kwok and Q. Yang, "Domain Adaptation
@@ -800,8 +921,9 @@ class SemiSupervisedTCA(_BaseTransferComponents):
     (180, 3)
     """
 
+    _domain_checks = {**_BaseTransferComponents._domain_checks, "y_required": True}
     _parameter_constraints = {
-        **_TCA_PARAMETERS,
+        **_BaseTransferComponents._parameter_constraints,
         "label_weight": [Interval(numbers.Real, 0, 1, closed="both")],
         "locality": [Interval(numbers.Real, 0, None, closed="left")],
         "n_neighbors": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -838,18 +960,22 @@ class SemiSupervisedTCA(_BaseTransferComponents):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _problem(self, X, y, contrast):
-        laplacian = _knn_laplacian(X, self.n_neighbors) if self.locality > 0 else None
+    def _problem(self, data, contrast):
+        laplacian = (
+            _knn_laplacian(data.X, self.n_neighbors) if self.locality > 0 else None
+        )
         return _Problem(
             contrast=contrast,
             mu=self.mu,
-            labels=_label_coding(y),
+            labels=_label_coding(data.y, data.labeled),
             label_weight=self.label_weight,
             laplacian=laplacian,
-            locality=self.locality / X.shape[0] ** 2,
+            locality=self.locality / data.n_samples**2,
         )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    def _locality(self):
+        return self.locality
+
     def fit(self, X, y, sample_domain=None):
         """Learn the components from labeled and unlabeled rows of both domains.
 
@@ -869,50 +995,13 @@ class SemiSupervisedTCA(_BaseTransferComponents):
         self : object
             The fitted transformer.
         """
-        self._fit_embedding(X, _require_labels(y), sample_domain)
-        return self
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit_transform(self, X, y, sample_domain=None):
-        """Fit, and return the embedding of the training rows in their order.
-
-        Parameters
-        ----------
-        X, y, sample_domain
-            As in :meth:`fit`.
-
-        Returns
-        -------
-        X_new : ndarray of shape (n_samples, n_components)
-        """
-        return self._fit_embedding(X, _require_labels(y), sample_domain)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        return tags
+        return super().fit(X, y, sample_domain)
 
 
-def _require_labels(y):
-    if y is None:
-        raise ValueError(
-            "SemiSupervisedTCA requires y to be passed, but the target y is None: "
-            "the labels of the labeled rows shape the components. Without labels "
-            "use TransferComponentAnalysis."
-        )
-    return y
-
-
-def _label_coding(y):
+def _label_coding(y, labeled):
     """``Y`` with ``K_y``'s label part ``Y Y'``: one-hot classes or a standardized
-    continuous target on labeled rows, zero rows where unlabeled."""
-    y = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
-    labeled = ~unlabeled_mask(y)
-    if not labeled.any():
-        raise ValueError(
-            "SemiSupervisedTCA needs labeled rows; every label is the unlabeled "
-            "marker. Without labels use TransferComponentAnalysis."
-        )
+    continuous target on labeled rows, zero rows where unlabeled (the source
+    rows, at least, are labeled)."""
     values = y[labeled]
     kind = type_of_target(values)
     coding = np.zeros((y.shape[0], 1 if y.ndim == 1 else y.shape[1]))

@@ -10,67 +10,55 @@ with ``K`` the source kernel matrix and ``kappa_i = (n_s / n_t) sum_j k(x_i, x'_
 over the target rows ``x'_j``. Up to a constant the objective is
 ``1/2 || sum_i b_i phi(x_i) - (n_s / n_t) sum_j phi(x'_j) ||^2``.
 
-Two solvers share that problem:
+Two solvers share that problem (both in :mod:`._interior_point`; this module
+computes the kernel statistics they take and checks their status):
 
 - ``"exact"``: the QP with the full kernel matrix, in cvxpy with Clarabel
   (an interior-point solver that ships with cvxpy). O(n_s^2) memory.
 - ``"fast"``: the same QP with the kernel approximated by a Nystroem factor
   of rank ``m`` plus the exact diagonal, ``K ~ Phi Phi' + Lambda`` with
   ``Lambda_ii = k(x_i, x_i) - |phi(x_i)|^2`` (and ``kappa`` by the same
-  features), solved by a primal-dual interior-point method written for it:
-  each Newton system is ``(Phi Phi' + D + rho 1 1') db = q`` with ``D`` diagonal,
-  solved through the Sherman-Morrison-Woodbury identity in O(n_s m^2) time and
-  O(n_s m) memory. Every iterate is strictly feasible, so the weights satisfy
-  the constraints whatever the iteration count, and the duality gap bounds how
-  far the objective is from its minimum. A first-order method (accelerated
-  projected gradient) was tried first; the problem's conditioning (eigenvalues
-  of ``Phi' Phi`` spread over five orders of magnitude) left it thousands of
-  iterations from the optimum where the interior-point method needs 10 to 40.
+  features), solved by a primal-dual interior-point method written for it
+  in O(n_s m^2) time and O(n_s m) memory per iteration. A first-order method
+  (accelerated projected gradient) was tried first; the problem's
+  conditioning (eigenvalues of ``Phi' Phi`` spread over five orders of
+  magnitude) left it thousands of iterations from the optimum where the
+  interior-point method needs 10 to 40.
+
+``eps=0`` (the default with one source row) makes the bound on the sum an
+equality, which both solvers take as such.
 """
 
 import logging
 import numbers
+import os
 import warnings
 from dataclasses import dataclass
+from functools import partial
 
-import cvxpy as cp
 import numpy as np
-from scipy import linalg, sparse
-from sklearn.base import _fit_context, clone
+from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import pairwise_kernels
-from sklearn.utils import check_random_state, gen_batches
-from sklearn.utils._param_validation import (
-    HasMethods,
-    Interval,
-    StrOptions,
-    validate_params,
-)
-from sklearn.utils.validation import (
-    check_array,
-    check_consistent_length,
-    has_fit_parameter,
-    indexable,
-    validate_data,
-)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.extmath import row_norms
+from sklearn.utils.validation import _num_samples, has_fit_parameter
 
-from .._domain import (
-    check_source_labeled,
-    require_domains,
-    resolve_sample_domain,
-    unlabeled_mask,
-)
+from .._domain import DEFAULT_TARGET_ID, check_domain_data, require_domains
 from .._kernels import (
     KERNEL_PARAMETERS,
     kernel_arguments,
     kernel_diagonal,
     kernel_features,
+    kernel_overflow_error,
     kernel_row_sums,
     nystroem_basis,
     resolve_gamma,
 )
-from .._pipeline import _label_task, _LabeledRowsMetaEstimator
+from ..base import BaseTransferMetaEstimator, report_progress
 from ..utils import _user_stacklevel
+from ._interior_point import solve_exact, solve_interior_point
 
 logger = logging.getLogger(__name__)
 
@@ -78,16 +66,12 @@ logger = logging.getLogger(__name__)
 _AUTO_EXACT_MAX_SOURCE_ROWS = 1000
 # The exact path holds the n_s x n_s kernel, cvxpy's copy and Clarabel's factor:
 # at 5000 rows the process peaked at 3.3 GB and took about a minute on 2 cores
-# (benchmarks/results/kmm_vs_peers.md); beyond, use "fast".
+# (benchmarks/results/kmm_vs_peers.md), 132 bytes per kernel entry; beyond,
+# use "fast".
 _EXACT_MAX_SOURCE_ROWS = 5000
-# Rows per block when accumulating Phi' D Phi in the fast path.
-_GRAM_BLOCK_ROWS = 65536
-# Objective values below this fraction of the objective at b = 0 are rounding.
-_ROUNDING_FLOOR = 1e-13
-# Below this step length the interior-point method has stalled.
-_SMALLEST_STEP = 1e-12
-# Interior-point steps go this fraction of the way to the boundary.
-_STEP_TO_BOUNDARY = 0.99
+_EXACT_BYTES_PER_KERNEL_ENTRY = 132
+# Used when the machine's memory cannot be read.
+_DEFAULT_MEMORY_BYTES = 16 * 2**30
 
 _KMM_PARAMETERS = {
     **KERNEL_PARAMETERS,
@@ -107,10 +91,7 @@ _KMM_PARAMETERS = {
 class _KMMSolution:
     weights: np.ndarray
     objective: float
-    solver: str
     n_iter: int
-    gamma: float | None
-    eps: float
     rank: int | None = None
 
 
@@ -132,87 +113,148 @@ def _sum_bounds(n_source, B, eps):
     return eps, low, high
 
 
-def _choose_solver(solver, n_source):
-    if solver == "auto":
-        return "exact" if n_source <= _AUTO_EXACT_MAX_SOURCE_ROWS else "fast"
-    if solver == "exact" and n_source > _EXACT_MAX_SOURCE_ROWS:
-        gib = 8 * n_source**2 / 2**30
+def _memory_budget():
+    """Bytes of memory of this machine (the size at which KMM refuses to start)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        return _DEFAULT_MEMORY_BYTES
+
+
+def _fast_path_bytes(n_source, n_landmarks):
+    """Peak memory of the fast path: the source features (twice: the solver
+    may rescale a copy) and, for the landmarks, their kernel matrix, its
+    eigenvectors and the projection."""
+    return 8 * (2 * n_source * n_landmarks + 4 * n_landmarks**2)
+
+
+def _refuse_memory(solver, needed, advice):
+    budget = _memory_budget()
+    if needed > budget:
         raise ValueError(
-            f"solver='exact' with {n_source} source rows needs the {n_source} x "
-            f"{n_source} kernel matrix ({gib:.1f} GiB, several times that inside "
-            "the solver) and "
-            f"cubic time; it is limited to {_EXACT_MAX_SOURCE_ROWS} source rows. "
-            "Use solver='fast' (or 'auto'), whose memory is linear in the rows; "
-            "raise n_components for a closer kernel approximation."
+            f"solver={solver!r} would need about {needed / 2**30:.3g} GiB of memory "
+            f"for this problem, more than this machine's {budget / 2**30:.3g} GiB. "
+            f"{advice}"
+        )
+
+
+def _choose_solver(solver, n_source, n_target, n_components):
+    """The solver to use; refuse, with an estimate, one that cannot fit in memory."""
+    if solver == "auto":
+        solver = "exact" if n_source <= _AUTO_EXACT_MAX_SOURCE_ROWS else "fast"
+    if solver == "exact":
+        if n_source > _EXACT_MAX_SOURCE_ROWS:
+            gib = 8 * n_source**2 / 2**30
+            raise ValueError(
+                f"solver='exact' with {n_source} source rows needs the {n_source} x "
+                f"{n_source} kernel matrix ({gib:.1f} GiB, several times that inside "
+                "the solver) and cubic time; it is limited to "
+                f"{_EXACT_MAX_SOURCE_ROWS} source rows. Use solver='fast' (or "
+                "'auto'), whose memory is linear in the rows; raise n_components "
+                "for a closer kernel approximation."
+            )
+        _refuse_memory(
+            "exact",
+            _EXACT_BYTES_PER_KERNEL_ENTRY * n_source**2,
+            "Use solver='fast', whose memory is linear in the rows.",
+        )
+    else:
+        n_landmarks = min(n_components, n_source + n_target)
+        _refuse_memory(
+            "fast",
+            _fast_path_bytes(n_source, n_landmarks),
+            f"Lower n_components (now {n_components}), or weight a sample of the "
+            "source rows.",
         )
     return solver
+
+
+def _check_feature_scale(X_source, X_target, kernel):
+    """Refuse features whose distances and dot products overflow float64.
+
+    Checked before the median heuristic and any kernel value, which would
+    otherwise turn the overflow into NaN and a misleading message.
+    """
+    for X in (X_source, X_target):
+        with np.errstate(over="ignore"):
+            # |x - y|^2 <= 2 |x|^2 + 2 |y|^2 must be finite too.
+            overflows = not np.isfinite(4 * row_norms(X, squared=True).max())
+        if overflows:
+            raise kernel_overflow_error(X, kernel, what="distances and dot products")
+
+
+def _check_kernel_scale(X_source, X_target, kernel, params):
+    """Refuse a kernel whose values overflow float64, before any kernel matrix.
+
+    For a positive semi-definite kernel ``|k(x, y)| <= sqrt(k(x, x) k(y, y))``,
+    so finite diagonals, with room for the sums over rows, bound every value
+    the solvers see.
+    """
+    n_rows = X_source.shape[0] + X_target.shape[0]
+    for X in (X_source, X_target):
+        with np.errstate(over="ignore", invalid="ignore"):
+            diagonal = kernel_diagonal(X, kernel=kernel, **params)
+            overflows = not np.isfinite(np.abs(diagonal).max() * n_rows)
+        if overflows:
+            raise kernel_overflow_error(X, kernel)
+
+
+def _require_finite(X, kernel, *statistics):
+    """Refuse kernel statistics of ``X`` that overflowed, before a solver sees them."""
+    if not all(np.isfinite(values).all() for values in statistics):
+        raise kernel_overflow_error(X, kernel)
 
 
 # -- exact path --------------------------------------------------------------------
 
 
-def _solve_exact(X_source, X_target, kernel, params, B, low, high, n_jobs):
+def _solve_exact(X_source, X_target, *, kernel, params, B, low, high, n_jobs, verbose):
     n_source, n_target = X_source.shape[0], X_target.shape[0]
+    report_progress(
+        logger,
+        verbose,
+        "KMM exact: %d x %d kernel matrix (%.1f MiB), then Clarabel",
+        n_source,
+        n_source,
+        8 * n_source**2 / 2**20,
+    )
     gram = pairwise_kernels(X_source, metric=kernel, filter_params=True, **params)
     gram = (gram + gram.T) / 2
     kappa = (n_source / n_target) * kernel_row_sums(
         X_source, X_target, kernel=kernel, n_jobs=n_jobs, **params
     )
-    b = cp.Variable(n_source)
-    problem = cp.Problem(
-        cp.Minimize(0.5 * cp.quad_form(b, cp.psd_wrap(gram)) - kappa @ b),
-        [b >= 0, b <= B, cp.sum(b) >= low, cp.sum(b) <= high],
-    )
-    try:
-        problem.solve(solver=cp.CLARABEL)
-    except cp.error.SolverError as error:
+    _require_finite(X_source, kernel, gram, kappa)
+    result = solve_exact(gram, kappa, upper=B, sum_low=low, sum_high=high)
+    _check_exact_status(result)
+    weights = result.weights
+    objective = 0.5 * weights @ gram @ weights - kappa @ weights
+    return _KMMSolution(weights, float(objective), result.n_iter)
+
+
+def _check_exact_status(result):
+    """Raise when Clarabel left no weights to trust; warn when they are inexact."""
+    if result.status == "solver_error":
         raise ValueError(
-            f"The exact KMM solver (Clarabel) failed: {error}. Use solver='fast', "
-            "or check that the kernel matrix is positive semi-definite."
-        ) from error
-    if problem.status == cp.OPTIMAL_INACCURATE:
-        warnings.warn(
-            "The exact KMM solver (Clarabel) stopped with an inaccurate solution; "
-            "the weights were moved onto the constraints but may be off the "
-            "optimum. Scaling the features, or solver='fast', may help.",
-            ConvergenceWarning,
-            stacklevel=_user_stacklevel(),
+            f"The exact KMM solver (Clarabel) failed: {result.detail}. Use "
+            "solver='fast', or check that the kernel matrix is positive "
+            "semi-definite."
         )
-    elif problem.status != cp.OPTIMAL:
+    if result.weights is None or not result.status.startswith("optimal"):
         raise ValueError(
-            f"The exact KMM solver (Clarabel) ended with status {problem.status!r}, "
+            f"The exact KMM solver (Clarabel) ended with status {result.status!r}, "
             "so there are no weights to trust. Use solver='fast', or check the "
             "kernel (positive semi-definite) and the bounds B and eps."
         )
-    weights = _onto_constraints(np.asarray(b.value, dtype=float), B, low, high)
-    objective = 0.5 * weights @ gram @ weights - kappa @ weights
-    n_iter = problem.solver_stats.num_iters or 0
-    return weights, float(objective), int(n_iter)
-
-
-def _onto_constraints(weights, B, low, high):
-    """Euclidean projection onto {0 <= b <= B, low <= sum(b) <= high}.
-
-    An interior-point solution misses the bounds by at most its tolerance; this
-    removes that last bit so that the constraints hold exactly. The projection
-    is ``clip(b - tau, 0, B)`` with ``tau`` the root of a monotone piecewise
-    linear function, found by bisection.
-    """
-    clipped = np.clip(weights, 0, B)
-    total = clipped.sum()
-    if low <= total <= high:
-        return clipped
-    goal = high if total > high else low
-    below, above = weights.min() - B, weights.max()  # sums n_s * B and 0
-    for _ in range(200):
-        tau = (below + above) / 2
-        if np.clip(weights - tau, 0, B).sum() > goal:
-            below = tau
-        else:
-            above = tau
-    # At `above` the sum is at most the goal: within [low, high] when it is
-    # `high`; for `low` step back to `below`, whose sum is at least the goal.
-    return np.clip(weights - (above if goal == high else below), 0, B)
+    if result.status != "optimal":
+        warnings.warn(
+            f"The exact KMM solver (Clarabel) stopped with status "
+            f"{result.status!r} after {result.n_iter} iterations: an inaccurate "
+            "solution; the weights were moved onto the constraints but may be off "
+            "the optimum. Scaling the features (StandardScaler), or "
+            "solver='fast', may help.",
+            ConvergenceWarning,
+            stacklevel=_user_stacklevel(),
+        )
 
 
 # -- fast path ---------------------------------------------------------------------
@@ -230,17 +272,33 @@ def _sample_landmarks(X_source, X_target, n_components, rng):
     return np.vstack(parts)
 
 
-def _solve_fast(X_source, X_target, kernel, params, B, low, high, settings):
-    rng = check_random_state(settings["random_state"])
-    landmarks = _sample_landmarks(X_source, X_target, settings["n_components"], rng)
+def _solve_fast(
+    X_source,
+    X_target,
+    *,
+    kernel,
+    params,
+    B,
+    low,
+    high,
+    n_components,
+    tol,
+    max_iter,
+    n_jobs,
+    random_state,
+    verbose,
+):
+    landmarks = _sample_landmarks(X_source, X_target, n_components, random_state)
     projection = nystroem_basis(landmarks, kernel=kernel, **params)
+    report_progress(
+        logger,
+        verbose,
+        "KMM fast: %d landmarks, Nystroem kernel of rank %d",
+        landmarks.shape[0],
+        projection.shape[1],
+    )
     features = kernel_features(
-        X_source,
-        landmarks,
-        projection,
-        kernel=kernel,
-        n_jobs=settings["n_jobs"],
-        **params,
+        X_source, landmarks, projection, kernel=kernel, n_jobs=n_jobs, **params
     )
     target_sum = kernel_features(
         X_target,
@@ -248,7 +306,7 @@ def _solve_fast(X_source, X_target, kernel, params, B, low, high, settings):
         projection,
         kernel=kernel,
         sum_rows=True,
-        n_jobs=settings["n_jobs"],
+        n_jobs=n_jobs,
         **params,
     )
     ratio = X_source.shape[0] / X_target.shape[0]
@@ -261,21 +319,24 @@ def _solve_fast(X_source, X_target, kernel, params, B, low, high, settings):
         "ij,ij->i", features, features
     )
     missing = np.clip(missing, 0, None)
+    _require_finite(X_source, kernel, features, target_mean, missing)
     # The diagonal also enters kappa where a target row equals a source row
     # (with the target rows equal to the source rows, b = 1 stays optimal).
     diagonal_target = ratio * _equal_rows_in(X_source, X_target)
-    weights, n_iter = _interior_point(
+    result = solve_interior_point(
         features,
         target_mean,
-        B,
-        low,
-        high,
-        tol=settings["tol"],
-        max_iter=settings["max_iter"],
-        verbose=settings["verbose"],
+        upper=B,
+        sum_low=low,
+        sum_high=high,
+        tol=tol,
+        max_iter=max_iter,
         diagonal=missing,
         diagonal_target=diagonal_target,
+        progress=partial(_report_iteration, verbose),
     )
+    _check_interior_point_status(result, tol)
+    weights = result.weights
     projected = features.T @ weights
     objective = (
         0.5 * projected @ projected
@@ -283,7 +344,35 @@ def _solve_fast(X_source, X_target, kernel, params, B, low, high, settings):
         - target_mean @ projected
         - missing @ (diagonal_target * weights)
     )
-    return weights, float(objective), n_iter, projection.shape[1]
+    return _KMMSolution(weights, float(objective), result.n_iter, projection.shape[1])
+
+
+def _report_iteration(verbose, iteration, objective, gap, step):
+    report_progress(
+        logger,
+        verbose,
+        "KMM interior point %d: objective %.6g, duality gap %.3g, step %.3f",
+        iteration,
+        objective,
+        gap,
+        step,
+        level=2,
+    )
+
+
+def _check_interior_point_status(result, tol):
+    """Warn, with the iteration count, when the fast solver did not prove ``tol``."""
+    if result.status == "optimal":
+        return
+    reason = "out of precision" if result.status == "stalled" else "max_iter reached"
+    warnings.warn(
+        f"The fast KMM solver stopped after {result.n_iter} iterations ({reason}) "
+        f"with the objective at most {result.gap:.2g} (relative to uniform "
+        f"weights) above its minimum, above tol={tol:g}. The weights satisfy the "
+        "constraints but may be off the optimum: raise max_iter or tol.",
+        ConvergenceWarning,
+        stacklevel=_user_stacklevel(),
+    )
 
 
 def _row_keys(X):
@@ -305,263 +394,25 @@ def _equal_rows_in(X_source, X_target):
     return np.array([counts.get(key, 0) for key in _row_keys(X_source)], dtype=float)
 
 
-def _slack_change(step):
-    """Change of the slacks (b, B - b, high - sum b, sum b - low) along ``step``."""
-    total = step.sum()
-    return np.concatenate([step, -step, [-total, total]])
-
-
-def _constraint_adjoint(values, n):
-    """A' v for the constraints' normals (-e_i, e_i, 1, -1) stacked as the slacks."""
-    return -values[:n] + values[n : 2 * n] + (values[2 * n] - values[2 * n + 1])
-
-
-def _slacks(weights, B, low, high):
-    total = weights.sum()
-    return np.concatenate([weights, B - weights, [high - total, total - low]])
-
-
-def _feasible_start(n, B, low, high):
-    """Uniform weights strictly inside the constraints: 1 when it is."""
-    if 0 < 1 < B and low < n < high:
-        return np.ones(n)
-    return np.full(n, (max(low / n, 0.0) + min(high / n, B)) / 2)
-
-
-class _NewtonSystem:
-    """``(Phi Phi' + diag(d) + rho 1 1') x = q`` by Sherman-Morrison-Woodbury.
-
-    With ``U = [Phi, sqrt(rho) 1]``, ``x = D^-1 (q - U w)`` where
-    ``(I + U' D^-1 U) w = U' D^-1 q``: one Cholesky factor of size rank + 1,
-    built in O(n rank^2) from blocks of rows.
-    """
-
-    def __init__(self, features, diagonal, rho):
-        self.features, self.inverse = features, 1.0 / diagonal
-        self.root_rho = np.sqrt(rho)
-        rank = features.shape[1]
-        small = np.zeros((rank + 1, rank + 1))
-        for rows in gen_batches(features.shape[0], _GRAM_BLOCK_ROWS):
-            scaled = features[rows] * np.sqrt(self.inverse[rows])[:, None]
-            small[:rank, :rank] += scaled.T @ scaled
-        cross = self.root_rho * (features.T @ self.inverse)
-        small[:rank, rank] = small[rank, :rank] = cross
-        small[rank, rank] = rho * self.inverse.sum()
-        small[np.diag_indices_from(small)] += 1.0
-        self.factor = linalg.cho_factor(small)
-
-    def solve(self, rhs):
-        """Solve, then refine once against the system's residual.
-
-        Near the optimum ``diagonal`` spans many orders of magnitude and the
-        identity loses digits to cancellation; one refinement step (O(n rank))
-        recovers them.
-        """
-        solution = self._woodbury(rhs)
-        return solution + self._woodbury(rhs - self._apply(solution))
-
-    def _apply(self, x):
-        return (
-            self.features @ (self.features.T @ x)
-            + x / self.inverse
-            + self.root_rho**2 * x.sum()
-        )
-
-    def _woodbury(self, rhs):
-        scaled = self.inverse * rhs
-        small_rhs = np.append(self.features.T @ scaled, self.root_rho * scaled.sum())
-        w = linalg.cho_solve(self.factor, small_rhs)
-        return self.inverse * (rhs - self.features @ w[:-1] - self.root_rho * w[-1])
-
-
-def _newton_direction(system, dual_residual, slacks, duals, complementarity):
-    """Newton step of the KKT system for a complementarity target ``s * z``.
-
-    Returns the changes of the weights, the slacks and the duals.
-    """
-    n = system.features.shape[0]
-    rhs = -dual_residual - _constraint_adjoint(complementarity / slacks, n)
-    step = system.solve(rhs)
-    slack_step = _slack_change(step)
-    return step, slack_step, (complementarity - duals * slack_step) / slacks
-
-
-def _frank_wolfe_gap(gradient, weights, B, low, high):
-    """``max over feasible s of gradient' (weights - s)``: a bound on F(b) - F*.
-
-    Convexity gives ``F(s) >= F(b) + gradient' (s - b)`` for all s, so the
-    minimum is at least ``F(b)`` minus this gap. The minimizing ``s`` over
-    the box-and-slab set fills the entries of smallest gradient up to B, in
-    order, until the total reaches the best admissible one.
-    """
-    order = np.argsort(gradient)
-    ranked = gradient[order]
-    wanted = np.count_nonzero(ranked < 0) * B
-    total = min(max(wanted, low), high)
-    full = min(int(total // B), ranked.shape[0])
-    best = B * ranked[:full].sum()
-    if full < ranked.shape[0]:
-        best += (total - full * B) * ranked[full]
-    return float(gradient @ weights - best)
-
-
-def _longest_step(values, changes):
-    """Largest step in [0, 1] keeping ``values + step * changes`` nonnegative."""
-    shrinking = changes < 0
-    if not shrinking.any():
-        return 1.0
-    return min(1.0, float(np.min(-values[shrinking] / changes[shrinking])))
-
-
-def _interior_point(
-    features,
-    target_mean,
-    B,
-    low,
-    high,
-    *,
-    tol,
-    max_iter,
-    verbose,
-    diagonal=None,
-    diagonal_target=0.0,
-):
-    """Minimize F(b) = 1/2 ||Phi' b - c||^2 + 1/2 sum_i diagonal_i (b_i - t_i)^2
-
-    over 0 <= b <= B, low <= sum(b) <= high: Mehrotra's predictor-corrector
-    primal-dual method (Nocedal & Wright 2006, section 16.6) on the QP with
-    Hessian ``Phi Phi' + diag(diagonal)``, ``t = diagonal_target``. The primal
-    iterates stay strictly feasible. It stops when F(b) - min F is certified
-    below ``tol`` times F at the start (uniform weights): by the duality gap
-    with a small dual residual, or by the Frank-Wolfe gap, which needs no dual.
-    """
-    n = features.shape[0]
-    diagonal = np.zeros(n) if diagonal is None else diagonal
-    weights = _feasible_start(n, B, low, high)
-    residual = features.T @ weights - target_mean
-    start_value = (
-        0.5 * residual @ residual + 0.5 * diagonal @ (weights - diagonal_target) ** 2
-    )
-    # Objective values below this fraction of F(0) are rounding noise: uniform
-    # weights below it are optimal (the target rows are the source rows), and
-    # no certificate need go below it.
-    wanted = max(tol * start_value, _ROUNDING_FLOOR * 0.5 * target_mean @ target_mean)
-    if start_value <= wanted:
-        return weights, 0
-    slacks = _slacks(weights, B, low, high)
-    duals = start_value / (2 * n + 2) / slacks
-    linear_scale = max(np.abs(features @ target_mean).max(), 1.0)
-    for iteration in range(1, max_iter + 1):
-        gradient = features @ residual + diagonal * (weights - diagonal_target)
-        dual_residual = gradient + _constraint_adjoint(duals, n)
-        gap = slacks @ duals
-        if gap <= wanted and (
-            np.abs(dual_residual).max() <= tol * linear_scale
-            or _frank_wolfe_gap(gradient, weights, B, low, high) <= wanted
-        ):
-            return weights, iteration - 1
-        ratios = duals / slacks
-        system = _NewtonSystem(
-            features,
-            diagonal + ratios[:n] + ratios[n : 2 * n],
-            ratios[2 * n] + ratios[2 * n + 1],
-        )
-        # Predictor (affine scaling), then the corrector aimed at sigma * mu.
-        _, slack_aff, dual_aff = _newton_direction(
-            system, dual_residual, slacks, duals, -slacks * duals
-        )
-        size = min(_longest_step(slacks, slack_aff), _longest_step(duals, dual_aff))
-        gap_aff = (slacks + size * slack_aff) @ (duals + size * dual_aff)
-        centering = (gap_aff / gap) ** 3 * gap / (2 * n + 2)
-        step, slack_step, dual_step = _newton_direction(
-            system,
-            dual_residual,
-            slacks,
-            duals,
-            centering - slacks * duals - slack_aff * dual_aff,
-        )
-        size = _STEP_TO_BOUNDARY * min(
-            _longest_step(slacks, slack_step), _longest_step(duals, dual_step)
-        )
-        if verbose:
-            logger.info(
-                "KMM interior point %d: objective %.6g, duality gap %.3g, step %.3f",
-                iteration,
-                0.5 * residual @ residual,
-                gap,
-                size,
-            )
-        if size < _SMALLEST_STEP:
-            break  # stalled: the Newton directions have run out of precision
-        weights = weights + size * step
-        slacks = slacks + size * slack_step
-        duals = duals + size * dual_step
-        residual = features.T @ weights - target_mean
-    bound = _frank_wolfe_gap(
-        features @ residual + diagonal * (weights - diagonal_target),
-        weights,
-        B,
-        low,
-        high,
-    )
-    if bound > wanted:
-        warnings.warn(
-            f"The fast KMM solver stopped after {iteration} iterations "
-            f"({'out of precision' if size < _SMALLEST_STEP else 'max_iter reached'})"
-            f" with the objective at most {bound / start_value:.2g} (relative to "
-            f"uniform weights) above its minimum, above tol={tol:g}. The weights "
-            "satisfy the constraints but may be off the optimum: raise max_iter "
-            "or tol.",
-            ConvergenceWarning,
-            stacklevel=_user_stacklevel(),
-        )
-    return weights, iteration
-
-
 # -- entry points ------------------------------------------------------------------
 
 
-def _solve_kmm(X_source, X_target, settings):
-    """Validated source and target arrays -> a _KMMSolution."""
-    n_source = X_source.shape[0]
-    if X_target.shape[0] == 0:
-        raise ValueError(
-            "KMM needs target rows (sample_domain < 0); got only source rows. Pass "
-            "sample_domain or mark target labels as -1 (NaN for regression)."
-        )
-    if X_source.shape[0] == 0:
-        raise ValueError("KMM needs source rows (sample_domain >= 0); got none.")
-    if X_source.shape[1] != X_target.shape[1]:
-        raise ValueError(
-            f"Source rows have {X_source.shape[1]} features and target rows "
-            f"{X_target.shape[1]}; KMM compares them in one feature space, so give "
-            "both domains the same features."
-        )
-    eps, low, high = _sum_bounds(n_source, settings["B"], settings["eps"])
-    solver = _choose_solver(settings["solver"], n_source)
-    rng = check_random_state(settings["random_state"])
-    gamma = resolve_gamma(
-        settings["kernel"], settings["gamma"], X_source, X_target, random_state=rng
+def _validated_domains(model, X_source, X_target):
+    """``X_source`` and ``X_target`` through the domain validator, as ``model``'s
+    source and target rows (one call each; the second checks the features
+    against the first)."""
+    options = {"y_required": False, "accept_sparse": "csr", "dtype": np.float64}
+    source = check_domain_data(model, X_source, **options)
+    target = check_domain_data(
+        model,
+        X_target,
+        sample_domain=np.full(_num_samples(X_target), DEFAULT_TARGET_ID),
+        reset=False,
+        need_source=False,
+        need_target=True,
+        **options,
     )
-    params = kernel_arguments(settings["kernel_params"], gamma)
-    kernel, B = settings["kernel"], settings["B"]
-    if solver == "exact":
-        weights, objective, n_iter = _solve_exact(
-            X_source, X_target, kernel, params, B, low, high, settings["n_jobs"]
-        )
-        rank = None
-    else:
-        fast_settings = dict(settings, random_state=rng)
-        weights, objective, n_iter, rank = _solve_fast(
-            X_source, X_target, kernel, params, B, low, high, fast_settings
-        )
-    return _KMMSolution(weights, objective, solver, n_iter, gamma, eps, rank)
-
-
-def _check_domain_rows(X, role):
-    return check_array(
-        X, accept_sparse="csr", dtype=np.float64, ensure_min_samples=0, input_name=role
-    )
+    return source.X, target.X
 
 
 @validate_params(
@@ -610,6 +461,14 @@ n_jobs, random_state, verbose
     weights : ndarray of shape (n_source,)
         ``0 <= weights <= B`` and ``|sum(weights) - n_source| <= n_source * eps``.
 
+    Raises
+    ------
+    ValueError
+        For rows the domain validator refuses (no rows, NaN, different feature
+        counts, which name ``KernelMeanMatching``: these are its weights),
+        infeasible bounds, features whose kernel values overflow, a problem
+        too large for the solver's memory, or a failed exact solve.
+
     See Also
     --------
     KernelMeanMatching : Fits an estimator with these weights.
@@ -625,7 +484,7 @@ n_jobs, random_state, verbose
     >>> bool(weights[X_source[:, 0] > 1].mean() > weights[X_source[:, 0] < -1].mean())
     True
     """
-    settings = dict(
+    model = KernelMeanMatching(
         kernel=kernel,
         gamma=gamma,
         kernel_params=kernel_params,
@@ -639,12 +498,11 @@ n_jobs, random_state, verbose
         random_state=random_state,
         verbose=verbose,
     )
-    X_source = _check_domain_rows(X_source, "X_source")
-    X_target = _check_domain_rows(X_target, "X_target")
-    return _solve_kmm(X_source, X_target, settings).weights
+    model._fit_weights(*_validated_domains(model, X_source, X_target))
+    return model.weights_
 
 
-class KernelMeanMatching(_LabeledRowsMetaEstimator):
+class KernelMeanMatching(BaseTransferMetaEstimator):
     """Kernel mean matching: fit an estimator on source rows reweighted to the target.
 
     The weights ``b`` of the source rows solve Huang et al.'s QP
@@ -681,20 +539,25 @@ class KernelMeanMatching(_LabeledRowsMetaEstimator):
         rows of both domains (at most 1000 rows drawn with ``random_state``);
         with the other kernels, sklearn's default.
     kernel_params : dict, default=None
-        Other kernel parameters (``degree``, ``coef0``).
+        Other kernel parameters (``degree``, ``coef0``); a key the kernel does
+        not take is an error.
     B : float, default=1000.0
         Upper bound on each weight (the paper's ``B``): the largest ratio of
         target to source density that KMM may express.
     eps : float, default=None
         Tolerance on the mean weight: ``|sum(b) - n_s| <= n_s * eps``. ``None``
-        means the paper's ``(sqrt(n_s) - 1) / sqrt(n_s)``.
+        means the paper's ``(sqrt(n_s) - 1) / sqrt(n_s)`` (0 with one source
+        row). ``eps=0`` fixes the sum at ``n_s``: both solvers take it as an
+        equality.
     solver : {"auto", "exact", "fast"}, default="auto"
         ``"exact"``: the QP with the full kernel matrix in cvxpy (Clarabel);
-        O(n_s^2) memory, up to 5000 source rows. ``"fast"``: the QP with a
+        O(n_s^2) memory (about 132 bytes per kernel entry at the peak), up to
+        5000 source rows. ``"fast"``: the QP with a
         rank-``n_components`` Nystroem kernel (plus the exact diagonal), by an
         interior-point method in
         O(n_s n_components) memory, for any size. ``"auto"``: exact up to 1000
-        source rows, fast beyond.
+        source rows, fast beyond. A solver whose estimated memory exceeds the
+        machine's is refused before it starts, with the estimate.
     n_components : int, default=300
         Landmarks of the fast path's Nystroem kernel, drawn from the rows of
         both domains with ``random_state``; more is closer to the exact kernel
@@ -716,7 +579,9 @@ class KernelMeanMatching(_LabeledRowsMetaEstimator):
     random_state : int, RandomState instance or None, default=None
         Draws the rows of the median heuristic and the landmarks.
     verbose : int, default=0
-        Log the fast path's iterations (logger ``sktransfer``) when positive.
+        1 reports the solver's stages (solver, kernel, iterations), 2 also
+        each interior-point iteration: to the ``sktransfer`` logger when
+        logging is configured to show INFO, otherwise printed to stderr.
 
     Attributes
     ----------
@@ -769,7 +634,17 @@ class KernelMeanMatching(_LabeledRowsMetaEstimator):
     free, and the weights drift from the exact ones), and solves that QP by a
     primal-dual interior-point method whose Newton systems cost O(n_s m^2)
     through the Sherman-Morrison-Woodbury identity; its weights satisfy the
-    constraints at every iteration.
+    constraints at every iteration. Before either solver, features whose
+    squared norms or kernel values overflow float64 are refused with a clear
+    error (scale them, e.g. with ``StandardScaler`` in
+    :func:`~sktransfer.make_transfer_pipeline`); each solver normalises the
+    objective's scale, so kernels of any finite magnitude are solved alike.
+
+    Metadata routing: ``KernelMeanMatching`` consumes ``sample_weight``
+    itself (it multiplies the KMM weights, which always reach the
+    estimator's ``fit``, as AdaBoost does) and ``sample_domain``; with
+    routing on, other ``fit`` metadata reach the estimator as it requests
+    them, through a :class:`~sklearn.utils.metadata_routing.MetadataRouter`.
 
     References
     ----------
@@ -798,10 +673,15 @@ class KernelMeanMatching(_LabeledRowsMetaEstimator):
     (100,)
     """
 
+    # sample_weight is consumed here (it multiplies the KMM weights).
+    __metadata_request__fit = {"sample_weight": True}
+
     _parameter_constraints = {
-        "estimator": [HasMethods(["fit"]), None],
+        **BaseTransferMetaEstimator._parameter_constraints,
         **_KMM_PARAMETERS,
     }
+
+    _domain_checks = {"accept_sparse": "csr", "dtype": np.float64}
 
     def __init__(
         self,
@@ -834,7 +714,6 @@ class KernelMeanMatching(_LabeledRowsMetaEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_domain=None, sample_weight=None, **fit_params):
         """Compute the source weights, then fit the estimator with them.
 
@@ -860,65 +739,108 @@ class KernelMeanMatching(_LabeledRowsMetaEstimator):
         self : object
             The fitted estimator.
         """
-        if y is None:
-            raise ValueError(
-                "KernelMeanMatching requires y to be passed, but the target y is "
-                "None: the source rows' labels train the estimator."
-            )
-        estimator = clone(self._make_estimator())
+        return super().fit(X, y, sample_domain, sample_weight, **fit_params)
+
+    def _fit(self, data, **fit_params):
+        estimator = self._make_estimator_()
         if not has_fit_parameter(estimator, "sample_weight"):
             raise TypeError(
                 f"{type(estimator).__name__} does not accept sample_weight in fit, "
                 "so it cannot use KMM's weights. Choose an estimator that does, or "
                 "compute the weights with kmm_weights and resample by them."
             )
-        task = _label_task(estimator)
-        X_original, y = indexable(X, y)
-        X = validate_data(self, X_original, accept_sparse="csr", dtype=np.float64)
-        n_samples = X.shape[0]
-        check_consistent_length(X, y)
-        inferred = sample_domain is None
-        sample_domain = resolve_sample_domain(y, sample_domain, n_samples, task=task)
-        require_domains(sample_domain, source=True, method="KernelMeanMatching")
-        if not inferred:
+        if not data.domain_inferred:
+            # Without target rows in a given sample_domain there is nothing to
+            # match; only inferred domains fall back to the unweighted fit.
             require_domains(
-                sample_domain, source=False, target=True, method="KernelMeanMatching"
+                data.sample_domain,
+                source=False,
+                target=True,
+                method=type(self).__name__,
             )
-        check_source_labeled(y, sample_domain, task=task)
-        is_source = sample_domain >= 0
-        self._fit_weights(X[is_source], X[~is_source])
-        labeled = ~unlabeled_mask(y, task)
-        weights = np.where(labeled, 1.0, 0.0)
-        weights[is_source] = self.weights_ / max(
+        self._fit_weights(data.X[data.is_source], data.X[data.is_target])
+        weights = np.where(data.labeled, 1.0, 0.0)
+        weights[data.is_source] = self.weights_ / max(
             self.weights_.mean(), np.finfo(float).tiny
         )
-        if sample_weight is not None:
-            weights *= np.asarray(sample_weight, dtype=float)
+        weights *= data.weights()
         self.sample_weight_ = weights
-        self._fit_on_rows(
-            estimator,
-            X_original,
-            y,
-            np.flatnonzero(labeled),
-            {**fit_params, "sample_weight": weights},
+        rows = np.flatnonzero(data.labeled)
+        report_progress(
+            logger,
+            self.verbose,
+            "KMM: fitting %s on %d labeled rows",
+            type(estimator).__name__,
+            rows.shape[0],
         )
-        return self
+        fit_params = {**self._inner_fit_params(fit_params), "sample_weight": weights}
+        return self._fit_on_rows(data, rows, fit_params)
 
     def _fit_weights(self, X_source, X_target):
-        if X_target.shape[0] == 0:
-            self.weights_ = np.ones(X_source.shape[0])
+        """Solve the KMM problem for validated rows; set the weights' attributes."""
+        n_source, n_target = X_source.shape[0], X_target.shape[0]
+        if n_target == 0:
+            self.weights_ = np.ones(n_source)
             self.objective_ = self.solver_ = self.gamma_ = self.eps_ = None
             self.n_components_ = None
             self.n_iter_ = 0
             return
-        settings = {name: getattr(self, name) for name in _KMM_PARAMETERS}
-        solution = _solve_kmm(X_source, X_target, settings)
+        eps, low, high = _sum_bounds(n_source, self.B, self.eps)
+        solver = _choose_solver(self.solver, n_source, n_target, self.n_components)
+        _check_feature_scale(X_source, X_target, self.kernel)
+        rng = check_random_state(self.random_state)
+        gamma = resolve_gamma(
+            self.kernel, self.gamma, X_source, X_target, random_state=rng
+        )
+        params = kernel_arguments(self.kernel_params, gamma, kernel=self.kernel)
+        _check_kernel_scale(X_source, X_target, self.kernel, params)
+        report_progress(
+            logger,
+            self.verbose,
+            "KMM: weighting %d source rows towards %d target rows (solver=%r, "
+            "kernel=%r, gamma=%s, eps=%.3g)",
+            n_source,
+            n_target,
+            solver,
+            self.kernel,
+            gamma,
+            eps,
+        )
+        solve = partial(
+            _solve_exact if solver == "exact" else _solve_fast,
+            X_source,
+            X_target,
+            kernel=self.kernel,
+            params=params,
+            B=self.B,
+            low=low,
+            high=high,
+            n_jobs=self.n_jobs,
+            verbose=self.verbose,
+        )
+        if solver == "exact":
+            solution = solve()
+        else:
+            solution = solve(
+                n_components=self.n_components,
+                tol=self.tol,
+                max_iter=self.max_iter,
+                random_state=rng,
+            )
+        report_progress(
+            logger,
+            self.verbose,
+            "KMM: %s solver done after %d iterations, objective %.6g",
+            solver,
+            solution.n_iter,
+            solution.objective,
+        )
         self.weights_ = solution.weights
         self.objective_ = solution.objective
-        self.solver_ = solution.solver
+        self.solver_ = solver
         self.n_iter_ = solution.n_iter
-        self.gamma_ = solution.gamma
-        self.eps_ = solution.eps
+        self.gamma_ = gamma
+        self.eps_ = eps
         self.n_components_ = solution.rank
 
     def __sklearn_tags__(self):

@@ -1,78 +1,63 @@
 """TrAdaBoost family: boosting that fades out the source rows the target disputes.
 
 TrAdaBoostClassifier (Dai et al., 2007), TrAdaBoostRegressor (TrAdaBoost.R2)
-and TwoStageTrAdaBoostRegressor (Pardoe & Stone, 2010) share one boosting loop,
-:func:`_boost`: fit the base estimator on the weighted rows, measure each row's
-loss in [0, 1], raise the weight of target rows the round got wrong (AdaBoost's
-rule, from the target error only) and lower or keep the weight of source rows.
+and TwoStageTrAdaBoostRegressor (Pardoe & Stone, 2010) share one boosting loop
+(:func:`._tradaboost_boosting.boost`): fit the base estimator on the weighted
+rows, measure each row's loss in [0, 1], raise the weight of target rows the
+round got wrong (AdaBoost's rule, from the target error only) and lower or
+keep the weight of source rows. This module holds the estimators and their
+statistics; the arithmetic of the loop is in :mod:`._tradaboost_boosting`.
 """
 
 import logging
 import numbers
 import warnings
-from collections import namedtuple
 from functools import partial
 
 import numpy as np
 from joblib import Parallel, delayed
-from scipy.optimize import brentq
-from scipy.special import expit, softmax
 from sklearn.base import (
-    BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
     _fit_context,
-    clone,
+    is_classifier,
+    is_regressor,
 )
 from sklearn.model_selection import KFold, check_cv
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from sklearn.utils import check_array, check_random_state, column_or_1d, get_tags
+from sklearn.utils import _safe_indexing, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_consistent_length,
-    check_is_fitted,
-    has_fit_parameter,
-    validate_data,
-)
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
-from .._domain import (
-    check_source_labeled,
-    require_domains,
-    resolve_sample_domain,
-    unlabeled_mask,
-)
+from .._domain import DEFAULT_TARGET_ID, check_domain_data
+from ..base import BaseTransferEstimator, report_progress
 from ..utils import _user_stacklevel
+from ._tradaboost_boosting import (
+    MAX_SEED,
+    MIN_ERROR,
+    adaboost_r2_prime,
+    boost,
+    class_confidences,
+    exactly_rescaled,
+    fit_weighted,
+    median_prediction,
+    misclassified,
+    regression_loss,
+    seeded_clone,
+    shrink_source_to_share,
+    unconfidence,
+    weighted_median,
+)
 
 logger = logging.getLogger(__name__)
 
-# Target errors are clipped into [_MIN_ERROR, 0.5 - _MIN_ERROR]: see _clip_error.
-_MIN_ERROR = 1e-10
-_MAX_SEED = np.iinfo(np.int32).max
 _SPARSE_FORMATS = ["csr", "csc"]
 _SHARE_CONSTRAINT = [Interval(numbers.Real, 0, 1, closed="neither"), None]
 
-# What one run of the boosting loop leaves behind.
-_Boosted = namedtuple(
-    "_Boosted", ["estimators", "vote_weights", "errors", "sample_weight"]
-)
-
-
-def _clip_error(error):
-    """Keep the round's target error inside (0, 1/2), where the paper's rule holds.
-
-    At 0 the vote weight ln(1/beta_t) is infinite; at 1/2 or more the target
-    update would shrink the weights of misclassified target rows. Clipping gives
-    a perfect round a large finite vote and a round at or beyond chance a vote
-    of almost zero, with no change to the target weights.
-    """
-    return float(np.clip(error, _MIN_ERROR, 0.5 - _MIN_ERROR))
-
 
 def _warn_clipped_rounds(errors):
-    perfect = int(np.sum(errors < _MIN_ERROR))
-    at_chance = int(np.sum(errors > 0.5 - _MIN_ERROR))
+    perfect = int(np.sum(errors < MIN_ERROR))
+    at_chance = int(np.sum(errors > 0.5 - MIN_ERROR))
     if not (perfect or at_chance):
         return
     advice = []
@@ -97,161 +82,6 @@ def _warn_clipped_rounds(errors):
     )
 
 
-def _resample_by_weight(y, weights, rng, *, stratified=True):
-    """Row indices drawn with replacement in proportion to the weights.
-
-    Stratified (classification): each class gets ``round(n * its total
-    weight)`` draws, at least one, so that no class disappears. Otherwise
-    (regression) ``n`` draws over all rows, as sklearn's AdaBoostRegressor.
-    """
-    n_rows = y.shape[0]
-    if not stratified:
-        return rng.choice(n_rows, size=n_rows, replace=True, p=weights / weights.sum())
-    indices = []
-    for label in np.unique(y):
-        rows = np.flatnonzero(y == label)
-        mass = weights[rows].sum()
-        n_draws = max(1, int(round(n_rows * mass / weights.sum())))
-        if mass > 0:
-            probabilities = weights[rows] / mass
-        else:
-            probabilities = np.full(rows.shape[0], 1.0 / rows.shape[0])
-        indices.append(rng.choice(rows, size=n_draws, p=probabilities))
-    return np.concatenate(indices)
-
-
-def _fit_weighted(estimator, X, y, weights, rng, *, stratified=True):
-    """Fit with weights on sklearn's scale (mean 1), resampling when unsupported."""
-    if has_fit_parameter(estimator, "sample_weight"):
-        return estimator.fit(X, y, sample_weight=weights * (y.shape[0] / weights.sum()))
-    rows = _resample_by_weight(y, weights, rng, stratified=stratified)
-    return estimator.fit(X[rows], y[rows])
-
-
-def _seeded_clone(estimator, rng):
-    """A clone with a fresh seed from ``rng`` when it takes a ``random_state``."""
-    estimator = clone(estimator)
-    if "random_state" in estimator.get_params(deep=False):
-        estimator.set_params(random_state=rng.randint(_MAX_SEED))
-    return estimator
-
-
-def _misclassified(estimator, X, y, weights):
-    """0/1 loss of each row: the paper's |h(x) - c(x)| for a label h."""
-    return (estimator.predict(X) != y).astype(float)
-
-
-def _class_confidences(estimator, X):
-    """Confidence in [0, 1] of each of the estimator's classes, one column each.
-
-    ``predict_proba`` when the estimator has it; otherwise its
-    ``decision_function`` through the logistic function (two classes) or the
-    softmax (more classes).
-    """
-    if hasattr(estimator, "predict_proba"):
-        return estimator.predict_proba(X)
-    scores = estimator.decision_function(X)
-    if scores.ndim == 1:
-        positive = expit(scores)
-        return np.column_stack([1.0 - positive, positive])
-    return softmax(scores, axis=1)
-
-
-def _unconfidence(estimator, X, y, weights):
-    """1 - confidence in the true class: the paper's |h(x) - c(x)| for h in [0, 1]."""
-    true_column = np.searchsorted(estimator.classes_, y)
-    confidences = _class_confidences(estimator, X)
-    return 1.0 - confidences[np.arange(y.shape[0]), true_column]
-
-
-def _regression_loss(estimator, X, y, weights, kind="linear"):
-    """AdaBoost.R2's loss: each row's error over the largest one, then shaped.
-
-    The largest error is taken over the rows of positive weight.
-    """
-    error = np.abs(estimator.predict(X) - y)
-    largest = error[weights > 0].max(initial=0.0)
-    if largest > 0:
-        error = error / largest
-    if kind == "square":
-        return error**2
-    if kind == "exponential":
-        return 1.0 - np.exp(-error)
-    return error
-
-
-def _boost(
-    X,
-    y,
-    is_target,
-    weights,
-    base,
-    *,
-    n_rounds,
-    learning_rate,
-    row_losses,
-    source_factor,
-    rng,
-    stratified=True,
-    correct_weight_drift=False,
-    verbose=0,
-    name="TrAdaBoost",
-):
-    """The boosting loop shared by the TrAdaBoost family.
-
-    Each round fits a clone of ``base`` on all rows with the current weights
-    and computes ``error``, the weighted mean loss on the target rows. Target
-    rows are multiplied by ``exp(learning_rate * ln((1 - error) / error) *
-    loss)`` and source rows by ``source_factor ** loss``.
-
-    ``source_factor=None`` freezes the source rows (AdaBoost.R2' of the
-    two-stage algorithm): the error is AdaBoost.R2's, over all rows, and the
-    target rows share out their unchanged total weight, so the source keeps
-    its share. With every row a target row this is AdaBoost.R2.
-    """
-    is_source = ~is_target
-    estimators = []
-    vote_weights = np.zeros(n_rounds)
-    errors = np.zeros(n_rounds)
-    for round_ in range(n_rounds):
-        estimator = _fit_weighted(
-            _seeded_clone(base, rng), X, y, weights, rng, stratified=stratified
-        )
-        losses = row_losses(estimator, X, y, weights)
-        scored = is_target if source_factor is not None else slice(None)
-        error = float(weights[scored] @ losses[scored] / weights[scored].sum())
-        bounded_error = _clip_error(error)
-        log_factor = learning_rate * np.log((1.0 - bounded_error) / bounded_error)
-        weights = weights.copy()
-        target_mass = weights[is_target].sum()
-        weights[is_target] *= np.exp(log_factor * losses[is_target])
-        target_growth = weights[is_target].sum() / target_mass
-        if source_factor is None:
-            weights[is_target] /= target_growth
-        else:
-            weights[is_source] *= source_factor ** losses[is_source]
-        if correct_weight_drift:
-            # Al-Stouhi & Reddy's C_t = 2 (1 - error_t) is the growth of the
-            # target mass; measured here, so clipped rounds get C_t = 1.
-            weights[is_source] *= target_growth
-        weights /= weights.sum()
-        estimators.append(estimator)
-        vote_weights[round_] = log_factor
-        errors[round_] = error
-        if verbose:
-            logger.info(
-                "%s round %d/%d: target error %.4f, vote weight %.4f, "
-                "source weight share %.4f",
-                name,
-                round_ + 1,
-                n_rounds,
-                error,
-                log_factor,
-                weights[is_source].sum(),
-            )
-    return _Boosted(estimators, vote_weights, errors, weights)
-
-
 def _paper_source_factor(n_source, n_rounds):
     """Dai et al.'s beta = 1 / (1 + sqrt(2 ln n_source / N))."""
     if n_source == 0:
@@ -264,85 +94,17 @@ def _first_voting_round(n_rounds, votes_every_round):
     return 0 if votes_every_round else int(np.ceil(n_rounds / 2)) - 1
 
 
-def _weighted_median(predictions, weights):
-    """Per row, the prediction at which the cumulative vote weight reaches half.
-
-    ``predictions`` has one column per round. Ties go to the smaller value,
-    as in sklearn's AdaBoostRegressor.
-    """
-    order = np.argsort(predictions, axis=1)
-    cumulative = np.cumsum(weights[order], axis=1)
-    at_half = (cumulative >= 0.5 * cumulative[:, -1:]).argmax(axis=1)
-    rows = np.arange(predictions.shape[0])
-    return predictions[rows, order[rows, at_half]]
-
-
-def _median_prediction(estimators, vote_weights, X):
-    predictions = np.column_stack([estimator.predict(X) for estimator in estimators])
-    return _weighted_median(predictions, vote_weights)
-
-
-def _validate_training_data(estimator, X, y, sample_domain, sample_weight, task):
-    """Check the rows, labels, domains and weights shared by the family.
-
-    Returns ``X, y, is_target, weights, used``: ``used`` marks the labeled
-    rows the boosting runs on (masked target rows are ignored).
-    """
-    name = type(estimator).__name__
-    if task == "classification":
-        X, y = validate_data(
-            estimator,
-            X,
-            y,
-            accept_sparse=_SPARSE_FORMATS,
-            dtype=None,
-            ensure_all_finite=False,
-        )
-        check_classification_targets(y)
-    else:
-        X = validate_data(
-            estimator,
-            X,
-            accept_sparse=_SPARSE_FORMATS,
-            dtype=None,
-            ensure_all_finite=False,
-        )
-        if y is None:
-            raise ValueError(
-                f"{name} requires y to be passed, but the target y is None."
-            )
-        # NaN marks unlabeled regression rows; infinity is an error.
-        y = check_array(
-            y,
-            ensure_2d=False,
-            dtype=np.float64,
-            ensure_all_finite="allow-nan",
-            input_name="y",
-        )
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(X, y)
-    sample_domain = resolve_sample_domain(y, sample_domain, X.shape[0], task=task)
-    require_domains(sample_domain, source=True, method=name)
-    check_source_labeled(y, sample_domain, task=task)
-    used = ~unlabeled_mask(y, task=task)
-    is_target = sample_domain < 0
-    if is_target.any() and not (is_target & used).any():
-        marker = "-1" if task == "classification" else "NaN"
-        raise ValueError(
-            f"{name} needs labeled target rows (sample_domain < 0 with a real "
-            f"label); every target row is unlabeled ({marker}). Label a few target "
-            "rows, or use a method for unlabeled targets."
-        )
-    weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
-    if np.any(weights < 0) or not weights[used].sum() > 0:
-        raise ValueError("sample_weight must be non-negative with a positive sum.")
-    return X, y, is_target, weights, used
-
-
 def _with_target_share(weights, is_target, share):
     """Scale the target rows' weights so that they hold ``share`` of the total."""
     weights = weights.copy()
     target_mass, source_mass = weights[is_target].sum(), weights[~is_target].sum()
+    if not source_mass > 0:
+        raise ValueError(
+            f"initial_target_share={share} cannot be met: sample_weight gives "
+            "every source row weight 0, so the target already holds all the "
+            "weight. Leave initial_target_share=None or give source rows "
+            "positive weights."
+        )
     weights[is_target] *= share * source_mass / ((1.0 - share) * target_mass)
     return weights
 
@@ -354,16 +116,148 @@ def _spread_weights(final, used):
     return sample_weight
 
 
-class _TrAdaBoostBase(BaseEstimator):
-    """What the TrAdaBoost family shares: base estimator, tags, input checks."""
+class _LabeledRowsScoreMixin:
+    """``score`` on the labeled rows only, as ``fit`` trains on them.
 
-    _default_estimator = staticmethod(DecisionTreeRegressor)
-    _default_estimator_params = {"max_depth": 3}
+    Put it left of ``ClassifierMixin``/``RegressorMixin``: their ``score``
+    would count a ``-1`` marker as a wrong class and fail on a ``NaN`` target,
+    so a grid search over folds holding unlabeled target rows would rank
+    candidates on wrong or NaN scores.
+    """
 
-    def _base_estimator(self):
-        if self.estimator is None:
-            return self._default_estimator(**self._default_estimator_params)
-        return self.estimator
+    def score(self, X, y, sample_weight=None):
+        """Score on the labeled rows of ``X``, as in ``fit``.
+
+        Accuracy for the classifier, R^2 for the regressors, as in sklearn;
+        rows with the unlabeled marker are left out.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of any domain, labeled or not.
+        y : array-like of shape (n_samples,)
+            Labels; rows with ``-1`` (classes) or ``NaN`` (regression
+            targets) are left out.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights, subset like the rows.
+
+        Returns
+        -------
+        score : float
+            The score of ``predict`` on the labeled rows.
+        """
+        check_is_fitted(self)
+        # Scored rows are target rows (the convention at predict time); given
+        # domains also spare a test fold with one class the -1 collision check.
+        data = check_domain_data(
+            self,
+            X,
+            y,
+            np.full(_num_samples(X), DEFAULT_TARGET_ID),
+            sample_weight,
+            task=self._domain_task(),
+            validate_X=False,
+            need_source=False,
+        )
+        rows = np.flatnonzero(data.labeled)
+        if rows.shape[0] == 0:
+            raise ValueError(
+                "score needs labeled rows; every label is the unlabeled marker "
+                "(-1 for classes, NaN for regression targets)."
+            )
+        weights = None if data.sample_weight is None else data.sample_weight[rows]
+        return super().score(
+            _safe_indexing(data.X_input, rows), data.y[rows], sample_weight=weights
+        )
+
+
+class _TrAdaBoostBase(BaseTransferEstimator):
+    """What the TrAdaBoost family shares: validation, base estimator, tags.
+
+    ``fit`` validates the rows once (the labeled rows are boosted; a target
+    without labeled rows is refused) and calls the subclass's ``_fit``.
+    """
+
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict"]), None],
+        "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    _domain_checks = {
+        "need_labeled_target": True,
+        "accept_sparse": _SPARSE_FORMATS,
+        "dtype": None,
+        "ensure_all_finite": False,
+    }
+
+    @staticmethod
+    def _default_estimator():
+        return DecisionTreeRegressor(max_depth=3)
+
+    def _given_estimator(self):
+        """The base estimator as given, or the default one; not fitted."""
+        return self._default_estimator() if self.estimator is None else self.estimator
+
+    def _validate_estimator(self):
+        """Set ``estimator_``: the base estimator every round clones."""
+        estimator = self._given_estimator()
+        for_classes = self._domain_task() == "classification"
+        if for_classes and is_regressor(estimator):
+            advice = "Pass a classifier, or use TrAdaBoostRegressor for real values."
+        elif not for_classes and is_classifier(estimator):
+            advice = "Pass a regressor, or use TrAdaBoostClassifier for classes."
+        else:
+            self.estimator_ = estimator
+            return estimator
+        raise ValueError(
+            f"{type(self).__name__} got the base estimator "
+            f"{type(estimator).__name__}, a {get_tags(estimator).estimator_type}. "
+            + advice
+        )
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_domain=None, sample_weight=None):
+        """Boost on the source rows and the labeled target rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Source and target rows.
+        y : array-like of shape (n_samples,)
+            Labels; the unlabeled marker (``-1`` for classes, ``NaN`` for
+            regression targets) marks unlabeled target rows, which are
+            ignored.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            ``>= 0`` source, ``< 0`` target. ``None`` infers it from the
+            labels: rows with the marker are target, the rest source.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Initial weights (uniform when None).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(self._check_domain_data(X, y, sample_domain, sample_weight))
+
+    def _boosting_rows(self, data):
+        """``X, y, is_target, weights, used`` of the labeled rows boosting runs on.
+
+        ``used`` marks those rows among all (unlabeled target rows are left
+        out); ``weights`` are their initial weights.
+        """
+        used = data.labeled
+        is_target, weights = data.is_target[used], data.weights()[used]
+        if is_target.any() and not weights[is_target].sum() > 0:
+            raise ValueError(
+                f"{type(self).__name__} measures each round's error on the labeled "
+                "target rows, but sample_weight gives every one of them weight 0. "
+                "Give them positive weights."
+            )
+        return data.X[used], data.y[used], is_target, weights, used
 
     def _check_X(self, X):
         check_is_fitted(self)
@@ -376,13 +270,13 @@ class _TrAdaBoostBase(BaseEstimator):
             reset=False,
         )
 
-    def _fit_one_stage(self, X, y, is_target, weights, used, **boost_params):
-        """Dai et al.'s boosting on the used rows; sets the fitted attributes.
+    def _fit_one_stage(self, data, **boost_params):
+        """Dai et al.'s boosting on the labeled rows; sets the fitted attributes.
 
         Without target rows every row is a target row and every round votes
         (AdaBoost).
         """
-        X, y, is_target, weights = X[used], y[used], is_target[used], weights[used]
+        X, y, is_target, weights, used = self._boosting_rows(data)
         self._votes_every_round = not is_target.any()
         if self._votes_every_round:
             is_target = np.ones_like(is_target)
@@ -391,12 +285,12 @@ class _TrAdaBoostBase(BaseEstimator):
         self.source_factor_ = _paper_source_factor(
             int(np.sum(~is_target)), self.n_estimators
         )
-        boosted = _boost(
+        boosted = boost(
             X,
             y,
             is_target,
             weights,
-            self._base_estimator(),
+            self.estimator_,
             n_rounds=self.n_estimators,
             learning_rate=self.learning_rate,
             source_factor=self.source_factor_,
@@ -417,13 +311,13 @@ class _TrAdaBoostBase(BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        base_tags = get_tags(self._base_estimator()).input_tags
+        base_tags = get_tags(self._given_estimator()).input_tags
         tags.input_tags.sparse = base_tags.sparse
         tags.input_tags.allow_nan = base_tags.allow_nan
         return tags
 
 
-class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
+class TrAdaBoostClassifier(_LabeledRowsScoreMixin, ClassifierMixin, _TrAdaBoostBase):
     """TrAdaBoost: transfer boosting with a few labeled target rows.
 
     Each round fits the base estimator on source and labeled target rows with
@@ -450,7 +344,8 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         Number of boosting rounds ``N``.
     learning_rate : float, default=1.0
         Multiplies the target-side log factor ``ln(1 / beta_t)`` in the target
-        update and the vote. ``1.0`` is the paper's algorithm.
+        update and the vote. ``1.0`` is the paper's algorithm. Any positive
+        value gives finite weights and votes, however large.
     hypothesis : {"label", "proba"}, default="label"
         What a round's hypothesis ``h_t`` outputs. ``"label"``: the predicted
         class, so a row's loss ``|h_t(x) - c(x)|`` is 0 or 1 and the final
@@ -476,14 +371,17 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         faster than the paper's analysis assumes. In a clipped round (see
         Notes) the target weights do not grow and ``C_t = 1``.
     random_state : int, RandomState instance or None, default=None
-        Seeds the base estimators (one derived seed per round) and the
-        resampling path.
+        Seeds the base estimators (fresh seeds each round for every
+        ``random_state`` parameter, nested ones too) and the resampling path.
     verbose : int, default=0
-        Log each round's target error and weights (logger ``sktransfer``) when
-        positive.
+        Report each round's target error and weights when positive: on stderr,
+        or to the logger ``sktransfer`` when logging is configured.
 
     Attributes
     ----------
+    estimator_ : estimator object
+        The base estimator the rounds clone (``estimator``, or the default);
+        not fitted itself.
     estimators_ : list of estimators
         The fitted base estimators, one per round.
     estimator_weights_ : ndarray of shape (n_estimators,)
@@ -537,6 +435,12 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
     weighted plurality, as in AdaBoost.M1 (Freund & Schapire, 1997); with two
     classes this is exactly the paper's rule (ties go to ``classes_[1]``).
 
+    Metadata routing: ``sample_weight`` (the initial weights) is consumed
+    here, as sklearn's AdaBoost does, and no metadata is routed to the base
+    estimator, which gets each round's boosting weights. With routing on,
+    ``sample_domain`` is requested by default and ``sample_weight`` only
+    after ``set_fit_request(sample_weight=True)``.
+
     References
     ----------
     .. [1] W. Dai, Q. Yang, G.-R. Xue and Y. Yu, "Boosting for Transfer
@@ -556,23 +460,20 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
     >>> Xs = rng.normal(size=(200, 2)); ys = (Xs[:, 0] > 0).astype(int)
     >>> Xt = rng.normal(size=(20, 2)); yt = (Xt[:, 0] + Xt[:, 1] > 0).astype(int)
     >>> X, y, sample_domain = stack_domains(source=(Xs, ys), target=(Xt, yt))
-    >>> model = TrAdaBoostClassifier(n_estimators=10, random_state=0)
+    >>> model = TrAdaBoostClassifier(
+    ...     n_estimators=10, hypothesis="proba", initial_target_share=0.5,
+    ...     random_state=0,
+    ... )
     >>> model = model.fit(X, y, sample_domain=sample_domain)
     >>> model.predict(Xt[:3]).shape
     (3,)
     """
 
-    __metadata_request__fit = {"sample_domain": True}
-
     _parameter_constraints = {
-        "estimator": [HasMethods(["fit", "predict"]), None],
-        "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        **_TrAdaBoostBase._parameter_constraints,
         "hypothesis": [StrOptions({"label", "proba"})],
         "initial_target_share": _SHARE_CONSTRAINT,
         "correct_weight_drift": ["boolean"],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
     }
 
     def __init__(
@@ -596,73 +497,45 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         self.random_state = random_state
         self.verbose = verbose
 
-    _default_estimator = staticmethod(DecisionTreeClassifier)
-    _default_estimator_params = {"max_depth": 1}
+    @staticmethod
+    def _default_estimator():
+        return DecisionTreeClassifier(max_depth=1)
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_domain=None, sample_weight=None):
-        """Boost on the source rows and the labeled target rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Labels; ``-1`` marks unlabeled target rows, which are ignored.
-        sample_domain : array-like of int of shape (n_samples,), default=None
-            ``>= 0`` source, ``< 0`` target. ``None`` infers it from the
-            labels: ``-1`` rows are target, the rest source.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Initial weights (uniform when None).
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        base = self._base_estimator()
+    def _fit(self, data):
+        estimator = self._validate_estimator()
         if self.hypothesis == "proba" and not (
-            hasattr(base, "predict_proba") or hasattr(base, "decision_function")
+            hasattr(estimator, "predict_proba")
+            or hasattr(estimator, "decision_function")
         ):
             raise ValueError(
                 "hypothesis='proba' needs a base estimator with predict_proba or "
-                f"decision_function; {type(base).__name__} has neither. Use "
+                f"decision_function; {type(estimator).__name__} has neither. Use "
                 "hypothesis='label' or another base estimator."
             )
-        X, y, is_target, weights, used = _validate_training_data(
-            self, X, y, sample_domain, sample_weight, "classification"
-        )
-        self.classes_ = np.unique(y[used])
+        self.classes_ = np.unique(data.y[data.labeled])
         if self.classes_.shape[0] < 2:
             raise ValueError(
                 "TrAdaBoostClassifier needs at least 2 classes among the labeled "
                 f"rows; got one class: {self.classes_.tolist()}."
             )
         return self._fit_one_stage(
-            X,
-            y,
-            is_target,
-            weights,
-            used,
-            row_losses=(
-                _unconfidence if self.hypothesis == "proba" else _misclassified
-            ),
+            data,
+            row_losses=unconfidence if self.hypothesis == "proba" else misclassified,
             correct_weight_drift=self.correct_weight_drift,
         )
 
     def _votes(self, X, start, stop):
         """Weighted vote share of each class over rounds [start, stop)."""
         votes = np.zeros((X.shape[0], self.classes_.shape[0]))
-        for estimator, weight in zip(
-            self.estimators_[start:stop], self.estimator_weights_[start:stop]
-        ):
+        weights = exactly_rescaled(self.estimator_weights_[start:stop])
+        for estimator, weight in zip(self.estimators_[start:stop], weights):
             if self.hypothesis == "proba":
                 columns = np.searchsorted(self.classes_, estimator.classes_)
-                votes[:, columns] += weight * _class_confidences(estimator, X)
+                votes[:, columns] += weight * class_confidences(estimator, X)
             else:
                 predicted = np.searchsorted(self.classes_, estimator.predict(X))
                 votes[np.arange(X.shape[0]), predicted] += weight
-        return votes / self.estimator_weights_[start:stop].sum()
+        return votes / weights.sum()
 
     def _predict_from_votes(self, votes):
         if self.classes_.shape[0] == 2:
@@ -679,10 +552,12 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of any domain to give class probabilities.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes)
+            Vote shares, columns in the order of ``classes_``; rows sum to 1.
         """
         X = self._check_X(X)
         return self._votes(X, self.voting_start_, len(self.estimators_))
@@ -691,6 +566,16 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         """Vote margin: ``P(classes_[1]) - P(classes_[0])`` for two classes.
 
         For more classes, the vote share of each class (as ``predict_proba``).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of any domain to give vote margins.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The margin (two classes) or the vote shares.
         """
         proba = self.predict_proba(X)
         if self.classes_.shape[0] == 2:
@@ -698,7 +583,18 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         return proba
 
     def predict(self, X):
-        """Class of each row by the weighted vote of the voting rounds."""
+        """Class of each row by the weighted vote of the voting rounds.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of any domain to classify.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted classes.
+        """
         return self._predict_from_votes(self.predict_proba(X))
 
     def staged_predict(self, X):
@@ -707,9 +603,15 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
         After round ``t`` the vote uses rounds ``ceil(t/2)`` to ``t`` (all
         rounds when there were no target rows), as the final model does.
 
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of any domain, classified after each round in turn.
+
         Yields
         ------
         y_pred : ndarray of shape (n_samples,)
+            Predictions of the model stopped after each round in turn.
         """
         X = self._check_X(X)
         for stop in range(1, len(self.estimators_) + 1):
@@ -718,16 +620,12 @@ class TrAdaBoostClassifier(ClassifierMixin, _TrAdaBoostBase):
 
 
 _REGRESSION_CONSTRAINTS = {
-    "estimator": [HasMethods(["fit", "predict"]), None],
-    "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
-    "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+    **_TrAdaBoostBase._parameter_constraints,
     "loss": [StrOptions({"linear", "square", "exponential"})],
-    "random_state": ["random_state"],
-    "verbose": ["verbose"],
 }
 
 
-class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
+class TrAdaBoostRegressor(_LabeledRowsScoreMixin, RegressorMixin, _TrAdaBoostBase):
     """TrAdaBoost.R2: transfer boosting for regression with a few labeled targets.
 
     Each round fits the base estimator on source and labeled target rows with
@@ -758,7 +656,8 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         Number of boosting rounds ``N``.
     learning_rate : float, default=1.0
         Multiplies the target-side log factor ``ln(1 / beta_t)`` in the target
-        update and the vote. ``1.0`` is the paper's algorithm.
+        update and the vote. ``1.0`` is the paper's algorithm. Any positive
+        value gives finite weights and votes, however large.
     loss : {"linear", "square", "exponential"}, default="linear"
         Shape of the adjusted loss, as in AdaBoost.R2.
     initial_target_share : float in (0, 1), default=None
@@ -768,14 +667,17 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         target rows among many source rows hold a tiny share, and the base
         estimator may ignore them (see Notes). ``0.5`` balances the domains.
     random_state : int, RandomState instance or None, default=None
-        Seeds the base estimators (a seed drawn each round) and the
-        resampling path.
+        Seeds the base estimators (fresh seeds each round for every
+        ``random_state`` parameter, nested ones too) and the resampling path.
     verbose : int, default=0
-        Log each round's target error and weights (logger ``sktransfer``) when
-        positive.
+        Report each round's target error and weights when positive: on stderr,
+        or to the logger ``sktransfer`` when logging is configured.
 
     Attributes
     ----------
+    estimator_ : estimator object
+        The base estimator the rounds clone (``estimator``, or the default);
+        not fitted itself.
     estimators_ : list of estimators
         The fitted base estimators, one per round.
     estimator_weights_ : ndarray of shape (n_estimators,)
@@ -810,6 +712,12 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
     ``[1e-10, 0.5 - 1e-10]`` with a warning (a large finite vote, or almost no
     vote and no target update), where AdaBoost.R2 would stop.
 
+    Metadata routing: ``sample_weight`` (the initial weights) is consumed
+    here, as in sklearn's AdaBoostRegressor; nothing is routed to the base
+    estimator. With routing on, request it with
+    ``set_fit_request(sample_weight=True)``; ``sample_domain`` is requested
+    by default.
+
     References
     ----------
     .. [1] D. Pardoe and P. Stone, "Boosting for Regression Transfer",
@@ -832,8 +740,6 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
     >>> model.predict(Xt[:3]).shape
     (3,)
     """
-
-    __metadata_request__fit = {"sample_domain": True}
 
     _parameter_constraints = {
         **_REGRESSION_CONSTRAINTS,
@@ -859,38 +765,10 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         self.random_state = random_state
         self.verbose = verbose
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_domain=None, sample_weight=None):
-        """Boost on the source rows and the labeled target rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Targets; ``NaN`` marks unlabeled target rows, which are ignored.
-        sample_domain : array-like of int of shape (n_samples,), default=None
-            ``>= 0`` source, ``< 0`` target. ``None`` infers it from the
-            labels: ``NaN`` rows are target, the rest source.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Initial weights (uniform when None).
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        X, y, is_target, weights, used = _validate_training_data(
-            self, X, y, sample_domain, sample_weight, "regression"
-        )
+    def _fit(self, data):
+        self._validate_estimator()
         return self._fit_one_stage(
-            X,
-            y,
-            is_target,
-            weights,
-            used,
-            row_losses=partial(_regression_loss, kind=self.loss),
-            stratified=False,
+            data, row_losses=partial(regression_loss, kind=self.loss), stratified=False
         )
 
     def predict(self, X):
@@ -899,14 +777,16 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of any domain to predict.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted values.
         """
         X = self._check_X(X)
         start = self.voting_start_
-        return _median_prediction(
+        return median_prediction(
             self.estimators_[start:], self.estimator_weights_[start:], X
         )
 
@@ -916,15 +796,21 @@ class TrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         After round ``t`` the median uses rounds ``ceil(t/2)`` to ``t`` (all
         rounds when there were no target rows), as the final model does.
 
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of any domain, predicted after each round in turn.
+
         Yields
         ------
         y_pred : ndarray of shape (n_samples,)
+            Predictions of the model stopped after each round in turn.
         """
         X = self._check_X(X)
         predictions = np.column_stack([e.predict(X) for e in self.estimators_])
         for stop in range(1, len(self.estimators_) + 1):
             start = _first_voting_round(stop, self._votes_every_round)
-            yield _weighted_median(
+            yield weighted_median(
                 predictions[:, start:stop], self.estimator_weights_[start:stop]
             )
 
@@ -936,52 +822,31 @@ def _target_share_schedule(initial_share, n_steps):
     return initial_share + np.arange(n_steps) / (n_steps - 1) * (1.0 - initial_share)
 
 
-def _shrink_source_to_share(weights, losses, is_target, share):
-    """Source weights times ``beta ** loss``, with beta making the target share.
+def _check_target_folds(folds, target_weights):
+    """Refuse folds that do not index the labeled target rows or cannot train.
 
-    Pardoe & Stone choose ``beta_t`` so that the target rows hold ``share`` of
-    the total weight afterwards; it is found by root finding on [0, 1], where
-    the source mass is increasing in beta. When even ``beta = 0`` leaves too
-    much source mass (rows the round predicted exactly keep ``beta ** 0 =
-    1``), the remaining source weights are scaled down uniformly. Returns the
-    new weights and beta.
+    Each fold needs held-out rows and training target rows of positive
+    weight (the fold's model scales them up to the step's target weight).
     """
-    source_weights, source_losses = weights[~is_target], losses[~is_target]
-    target_mass = weights[is_target].sum()
-    wanted = target_mass * (1.0 - share) / share
-
-    def source_mass(beta):
-        return float(source_weights @ beta**source_losses)
-
-    weights = weights.copy()
-    if share >= 1.0:
-        beta, source_weights = 0.0, np.zeros_like(source_weights)
-    elif source_mass(1.0) <= wanted:
-        beta = 1.0
-    elif source_mass(0.0) > wanted:
-        beta = 0.0
-        kept = source_weights * 0.0**source_losses
-        source_weights = kept * (wanted / kept.sum())
-    else:
-        beta = brentq(lambda b: source_mass(b) - wanted, 0.0, 1.0, xtol=1e-12)
-        source_weights = source_weights * beta**source_losses
-    weights[~is_target] = source_weights
-    return weights, beta
-
-
-def _adaboost_r2_prime(X, y, is_target, weights, base, *, rng, **boost_params):
-    """AdaBoost.R2 with the source weights held fixed (Pardoe & Stone's R2')."""
-    return _boost(
-        X,
-        y,
-        is_target,
-        weights,
-        base,
-        source_factor=None,
-        rng=rng,
-        stratified=False,
-        **boost_params,
-    )
+    n_target = target_weights.shape[0]
+    for number, (train, test) in enumerate(folds, start=1):
+        for part in (train, test):
+            if part.size and (
+                part.dtype.kind not in "iu"
+                or not np.all((part >= 0) & (part < n_target))
+            ):
+                raise ValueError(
+                    f"cv fold {number} holds {part.tolist()[:10]}, not indices of "
+                    f"the {n_target} labeled target rows: an iterable cv gives "
+                    f"(train, test) arrays of integers from 0 to {n_target - 1}, "
+                    "counting the labeled target rows in input order."
+                )
+        if test.shape[0] == 0 or not target_weights[train].sum() > 0:
+            raise ValueError(
+                f"cv fold {number} has no held-out target row or no training "
+                "target row of positive sample_weight; every fold needs both. "
+                "Use fewer folds or give the target rows positive weights."
+            )
 
 
 def _fold_squared_errors(X, y, is_target, weights, base, train, test, seed, params):
@@ -995,7 +860,7 @@ def _fold_squared_errors(X, y, is_target, weights, base, train, test, seed, para
     train_weights[train_target] *= (
         weights[is_target].sum() / train_weights[train_target].sum()
     )
-    boosted = _adaboost_r2_prime(
+    boosted = adaboost_r2_prime(
         X[train],
         y[train],
         train_target,
@@ -1004,11 +869,13 @@ def _fold_squared_errors(X, y, is_target, weights, base, train, test, seed, para
         rng=np.random.RandomState(seed),
         **params,
     )
-    predicted = _median_prediction(boosted.estimators, boosted.vote_weights, X[test])
+    predicted = median_prediction(boosted.estimators, boosted.vote_weights, X[test])
     return (predicted - y[test]) ** 2
 
 
-class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
+class TwoStageTrAdaBoostRegressor(
+    _LabeledRowsScoreMixin, RegressorMixin, _TrAdaBoostBase
+):
     """Two-stage TrAdaBoost.R2: shrink the source step by step, keep the best step.
 
     Stage one moves weight from the source to the labeled target rows over
@@ -1048,22 +915,29 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         one per labeled target row; seeded by ``random_state``). A splitter or
         an iterable of ``(train, test)`` index arrays is applied to the
         labeled target rows alone (indices count those rows, in input order).
-        Needs at least 2 labeled target rows.
+        ``None`` means sklearn's default, 5 unshuffled folds. Needs at least 2
+        labeled target rows.
     learning_rate : float, default=1.0
-        Learning rate of AdaBoost.R2'.
+        Learning rate of AdaBoost.R2'. Any positive value gives finite
+        weights and predictions, however large.
     loss : {"linear", "square", "exponential"}, default="linear"
         Shape of the adjusted loss, as in AdaBoost.R2.
     n_jobs : int, default=None
         Parallel jobs for the cross-validation fits (``None`` means 1 unless
         in a :func:`joblib.parallel_backend` context, ``-1`` all cores).
     random_state : int, RandomState instance or None, default=None
-        Seeds the folds, the base estimators and the resampling path.
+        Seeds the folds, the base estimators (fresh seeds each round for every
+        ``random_state`` parameter, nested ones too) and the resampling path.
     verbose : int, default=0
-        Log each step's target share, ``beta_t`` and cross-validated error
-        (logger ``sktransfer``) when positive.
+        Report each step's target share, ``beta_t`` and cross-validated error,
+        and the refit's rounds, when positive: on stderr, or to the logger
+        ``sktransfer`` when logging is configured.
 
     Attributes
     ----------
+    estimator_ : estimator object
+        The base estimator the rounds clone (``estimator``, or the default);
+        not fitted itself.
     target_shares_ : ndarray of shape (n_steps,)
         Share of the total weight on the labeled target rows at each step.
     source_factors_ : ndarray of shape (n_steps - 1,)
@@ -1097,6 +971,12 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
     Pardoe & Stone do not say how to score the folds; the squared error is
     used here, and ties between steps go to the earlier step (more source).
 
+    Metadata routing: ``sample_weight`` (the initial weights) is consumed
+    here and nothing is routed to the base estimator, as in sklearn's
+    AdaBoostRegressor. With routing on, request ``sample_weight`` with
+    ``set_fit_request(sample_weight=True)``; ``sample_domain`` is requested
+    by default.
+
     References
     ----------
     .. [1] D. Pardoe and P. Stone, "Boosting for Regression Transfer",
@@ -1119,8 +999,6 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
     >>> model.cv_errors_.shape
     (5,)
     """
-
-    __metadata_request__fit = {"sample_domain": True}
 
     _parameter_constraints = {
         **_REGRESSION_CONSTRAINTS,
@@ -1156,36 +1034,16 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         return {
             "n_rounds": self.n_estimators,
             "learning_rate": self.learning_rate,
-            "row_losses": partial(_regression_loss, kind=self.loss),
+            "row_losses": partial(regression_loss, kind=self.loss),
         }
 
-    @_fit_context(prefer_skip_nested_validation=False)
-    def fit(self, X, y, sample_domain=None, sample_weight=None):
-        """Run both stages and refit the best step on all rows.
+    def _report(self, message, *args):
+        report_progress(logger, self.verbose, message, *args)
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Targets; ``NaN`` marks unlabeled target rows, which are ignored.
-        sample_domain : array-like of int of shape (n_samples,), default=None
-            ``>= 0`` source, ``< 0`` target. ``None`` infers it from the
-            labels: ``NaN`` rows are target, the rest source.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Initial weights (uniform when None).
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        X, y, is_target, weights, used = _validate_training_data(
-            self, X, y, sample_domain, sample_weight, "regression"
-        )
-        X, y, is_target, weights = X[used], y[used], is_target[used], weights[used]
+    def _fit(self, data):
+        base = self._validate_estimator()
+        X, y, is_target, weights, used = self._boosting_rows(data)
         rng = check_random_state(self.random_state)
-        base = self._base_estimator()
         if not is_target.any():
             self._fit_without_target(X, y, weights, base, rng, used)
             return self
@@ -1200,18 +1058,17 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         step_weights = self._stage_one(X, y, is_target, weights, base, rng)
         self.cv_errors_ = self._stage_two(X, y, is_target, step_weights, base, rng)
         self.best_step_ = int(np.argmin(self.cv_errors_))
-        if self.verbose:
-            for step, error in enumerate(self.cv_errors_):
-                logger.info(
-                    "Two-stage TrAdaBoost.R2 step %d/%d: target share %.4f, "
-                    "cross-validated MSE %.6g",
-                    step + 1,
-                    self.n_steps,
-                    self.target_shares_[step],
-                    error,
-                )
-            logger.info("Chosen step: %d", self.best_step_ + 1)
-        boosted = _adaboost_r2_prime(
+        for step, error in enumerate(self.cv_errors_):
+            self._report(
+                "Two-stage TrAdaBoost.R2 step %d/%d: target share %.4f, "
+                "cross-validated MSE %.6g",
+                step + 1,
+                self.n_steps,
+                self.target_shares_[step],
+                error,
+            )
+        self._report("Chosen step: %d", self.best_step_ + 1)
+        boosted = adaboost_r2_prime(
             X,
             y,
             is_target,
@@ -1229,8 +1086,9 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
     def _fit_without_target(self, X, y, weights, base, rng, used):
         """No target rows: AdaBoost.R2 on all rows, one step."""
         all_rows = np.ones(y.shape[0], dtype=bool)
-        boosted = _adaboost_r2_prime(
-            X, y, all_rows, weights, base, rng=rng,
+        boosted = adaboost_r2_prime(
+            X, y, all_rows, weights, base, rng=rng, verbose=self.verbose,
+            name="TwoStageTrAdaBoostRegressor (no target rows: AdaBoost.R2)",
             **self._boost_params(),
         )  # fmt: skip
         _warn_clipped_rounds(boosted.errors)
@@ -1255,20 +1113,19 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         step_weights = [weights]
         factors = []
         for share in self.target_shares_[1:]:
-            estimator = _fit_weighted(
-                _seeded_clone(base, rng), X, y, weights, rng, stratified=False
+            estimator = fit_weighted(
+                seeded_clone(base, rng), X, y, weights, rng, stratified=False
             )
             losses = row_losses(estimator, X, y, weights)
-            weights, beta = _shrink_source_to_share(weights, losses, is_target, share)
+            weights, beta = shrink_source_to_share(weights, losses, is_target, share)
             weights = weights / weights.sum()
             step_weights.append(weights)
             factors.append(beta)
-            if self.verbose:
-                logger.info(
-                    "Two-stage TrAdaBoost.R2 stage one: target share %.4f, beta %.4g",
-                    share,
-                    beta,
-                )
+            self._report(
+                "Two-stage TrAdaBoost.R2 stage one: target share %.4f, beta %.4g",
+                share,
+                beta,
+            )
         self.source_factors_ = np.array(factors)
         return step_weights
 
@@ -1276,20 +1133,22 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         """Cross-validated MSE of AdaBoost.R2' at each step, all fits in parallel."""
         target_rows = np.flatnonzero(is_target)
         source_rows = np.flatnonzero(~is_target)
+        folds = self._target_folds(target_rows.shape[0], rng)
+        _check_target_folds(folds, step_weights[0][target_rows])
         splits = [
             (np.concatenate([source_rows, target_rows[train]]), target_rows[test])
-            for train, test in self._target_folds(target_rows.shape[0], rng)
+            for train, test in folds
         ]
         n_folds = len(splits)
-        seeds = rng.randint(_MAX_SEED, size=(len(step_weights), n_folds))
-        if self.verbose:
-            logger.info(
-                "Two-stage TrAdaBoost.R2 stage two: %d steps x %d folds of "
-                "AdaBoost.R2' (n_jobs=%s)",
-                len(step_weights),
-                n_folds,
-                self.n_jobs,
-            )
+        seeds = rng.randint(MAX_SEED, size=(len(step_weights), n_folds))
+        self._report(
+            "Two-stage TrAdaBoost.R2 stage two: %d steps x %d folds of "
+            "AdaBoost.R2' with %d rounds each (n_jobs=%s)",
+            len(step_weights),
+            n_folds,
+            self.n_estimators,
+            self.n_jobs,
+        )
         squared_errors = Parallel(n_jobs=self.n_jobs)(
             delayed(_fold_squared_errors)(
                 X, y, is_target, weights, base, train, test, seeds[step, fold],
@@ -1310,11 +1169,21 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
             folds = KFold(
                 min(self.cv, n_target),
                 shuffle=True,
-                random_state=rng.randint(_MAX_SEED),
+                random_state=rng.randint(MAX_SEED),
             )
         else:
             folds = check_cv(self.cv)
-        return list(folds.split(np.zeros((n_target, 1))))
+        try:
+            return [
+                (np.asarray(train), np.asarray(test))
+                for train, test in folds.split(np.zeros((n_target, 1)))
+            ]
+        except (ValueError, TypeError) as error:
+            raise ValueError(
+                f"cv={self.cv!r} cannot split the {n_target} labeled target rows: "
+                f"{error} Pass fewer folds, an int cv (at most one fold per "
+                "labeled target row), or label more target rows."
+            ) from error
 
     def predict(self, X):
         """Weighted median of the chosen step's AdaBoost.R2' rounds.
@@ -1322,10 +1191,12 @@ class TwoStageTrAdaBoostRegressor(RegressorMixin, _TrAdaBoostBase):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of any domain to predict with the chosen step.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            Predicted values.
         """
         X = self._check_X(X)
-        return _median_prediction(self.estimators_, self.estimator_weights_, X)
+        return median_prediction(self.estimators_, self.estimator_weights_, X)

@@ -27,10 +27,12 @@ cross-validated error.
 """
 
 import numbers
+import warnings
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 from scipy.stats import norm
 from sklearn.base import clone, is_classifier
@@ -52,10 +54,16 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_array, check_consistent_length
+from sklearn.utils.validation import (
+    _num_samples,
+    check_array,
+    check_consistent_length,
+)
 
 from .._domain import (
     _as_label_array,
+    _kind_of_container,
+    _non_numeric_columns,
     check_source_labeled,
     require_domains,
     resolve_sample_domain,
@@ -69,7 +77,8 @@ from .._kernels import (
     kernel_row_sums,
     resolve_gamma,
 )
-from .._pipeline import _label_task
+from ..base import _label_task
+from ..utils import _user_stacklevel
 
 # The permutation test holds the pooled kernel matrix: 3.2 GB at 20000 rows.
 _PERMUTATION_MAX_ROWS = 20000
@@ -92,7 +101,16 @@ _MMD_PARAMETERS = {
 
 
 class MMDTestResult(NamedTuple):
-    """Outcome of :func:`mmd2_test`: the statistic and its p-value."""
+    """Outcome of :func:`mmd2_test`: the statistic and its p-value.
+
+    Parameters
+    ----------
+    statistic : float
+        The estimate of ``MMD^2``.
+    pvalue : float
+        The probability, under equal distributions, of a value at least as
+        large.
+    """
 
     statistic: float
     pvalue: float
@@ -533,9 +551,27 @@ def _stack(X_source, X_target):
     return np.vstack([X_source, X_target])
 
 
+# Largest feature magnitude whose square (the variance StandardScaler takes)
+# stays finite in float64, with room for the sum over rows.
+_MAX_STANDARDIZABLE = 1e150
+
+
+def _check_standardizable(X):
+    values = X.data if sparse.issparse(X) else X
+    largest = float(np.max(np.abs(values), initial=0.0))
+    if largest > _MAX_STANDARDIZABLE:
+        raise ValueError(
+            f"The features reach {largest:.3g} in absolute value: the default "
+            "domain classifier standardizes them, and their squares overflow "
+            "float64. Scale them first (e.g. divide by a constant, or "
+            "sklearn.preprocessing.MaxAbsScaler), or pass your own classifier."
+        )
+
+
 def _pad(X_source, X_target, estimator, cv, seed, n_jobs):
     X = _stack(X_source, X_target)
     if estimator is None:
+        _check_standardizable(X)
         estimator = _default_classifier(sparse.issparse(X), balanced=True)
     is_source = np.repeat([1, 0], [X_source.shape[0], X_target.shape[0]])
     folds = StratifiedKFold(cv, shuffle=True, random_state=seed)
@@ -549,10 +585,121 @@ def _pad(X_source, X_target, estimator, cv, seed, n_jobs):
 # Bounds on the domain classifier's probabilities, so a row it is certain about
 # gets a large but finite density ratio.
 _PROBABILITY_CLIP = 1e-6
+# Kish's effective sample size of the ratios, as a share of the source rows,
+# below which domain_classifier_ratio warns.
+MIN_EFFECTIVE_SHARE = 0.1
+# Gap between the domains' log-odds, in pooled within-domain standard
+# deviations, above which the domains are taken not to overlap at all.
+_SEPARATION_MARGIN = 1.0
+
+
+def _check_numeric_pair(X_source, X_target):
+    """``_check_pair`` for the default classifier, naming non-numeric columns."""
+    try:
+        return _check_pair(
+            X_source, X_target, min_rows=1, method="domain_classifier_ratio"
+        )
+    except (ValueError, TypeError) as error:
+        named = [
+            (name, _non_numeric_columns(X)[:5])
+            for name, X in (("X_source", X_source), ("X_target", X_target))
+            if _kind_of_container(X) == "dataframe"
+        ]
+        named = [(name, columns) for name, columns in named if columns]
+        if not named:
+            raise
+        name, columns = named[0]
+        raise ValueError(
+            f"The default domain classifier needs numeric features, but the "
+            f"{name} columns {columns} are categorical or text. Pass a "
+            "domain_classifier that encodes them, e.g. make_pipeline("
+            "ColumnTransformer([('cat', OneHotEncoder(handle_unknown='ignore'), "
+            f"{columns!r})], remainder=StandardScaler()), LogisticRegression())."
+        ) from error
+
+
+def _check_rows_for_classifier(X_source, X_target):
+    """Rows handed to a user's domain classifier as they are: only their count
+    and, for tables, their columns are checked."""
+    for name, X in (("X_source", X_source), ("X_target", X_target)):
+        if _num_samples(X) == 0:
+            raise ValueError(f"domain_classifier_ratio needs rows in {name}; got 0.")
+    kinds = {_kind_of_container(X) for X in (X_source, X_target)}
+    if kinds == {"dataframe"} and list(X_source.columns) != list(X_target.columns):
+        raise ValueError(
+            "X_source and X_target must have the same columns, in the same "
+            f"order; got {list(X_source.columns)} and {list(X_target.columns)}."
+        )
+    if len(kinds) > 1:
+        raise TypeError(
+            "X_source and X_target must be the same kind of container (both "
+            f"DataFrames, arrays, sparse matrices or documents); got {sorted(kinds)}."
+        )
+    shapes = [getattr(X, "shape", None) for X in (X_source, X_target)]
+    tables = all(shape is not None and len(shape) == 2 for shape in shapes)
+    if tables and shapes[0][1] != shapes[1][1]:
+        raise ValueError(
+            f"Feature mismatch: X_source has {shapes[0][1]} features and "
+            f"X_target has {shapes[1][1]}. Both domains must share the same "
+            "features, in the same order."
+        )
+
+
+def _stack_any(X_source, X_target):
+    """Stack the rows of two blocks of one kind, keeping DataFrame dtypes."""
+    kind = _kind_of_container(X_source)
+    if kind == "dataframe":
+        return pd.concat([X_source, X_target], ignore_index=True)
+    if kind == "sparse":
+        return sparse.vstack([X_source, X_target], format="csr")
+    if kind == "text" and isinstance(X_source, list):
+        return list(X_source) + list(X_target)
+    return np.concatenate([np.asarray(X_source), np.asarray(X_target)])
+
+
+def _log_odds(probability):
+    probability = np.clip(probability, _PROBABILITY_CLIP, 1 - _PROBABILITY_CLIP)
+    return np.log(probability) - np.log1p(-probability)
+
+
+def _check_overlap(log_odds_source, log_odds_target):
+    """Refuse when the classifier separates the domains by a wide margin."""
+    gap = log_odds_target.min() - log_odds_source.max()
+    spread = np.sqrt((log_odds_source.var() + log_odds_target.var()) / 2)
+    if gap > 0 and gap >= _SEPARATION_MARGIN * spread:
+        raise ValueError(
+            "The domains do not overlap: the domain classifier separates every "
+            "source row from every target row, by a wide margin (log-odds gap "
+            f"{gap:.2f}, {gap / max(spread, 1e-12):.1f} within-domain standard "
+            "deviations). The density ratio is then ~0 on every source row and "
+            "cannot be estimated; no reweighting of source rows estimates the "
+            "target. Use target labels (TargetScorer), a representation in which "
+            "the domains overlap (fit the ratio on transformed features), or a "
+            "less flexible domain_classifier if it overfits."
+        )
+
+
+def _warn_if_low_effective_sample_size(ratio):
+    effective = ratio.sum() ** 2 / np.sum(ratio**2)
+    if effective < MIN_EFFECTIVE_SHARE * ratio.shape[0]:
+        warnings.warn(
+            f"The density ratios concentrate on few source rows: effective sample "
+            f"size (sum w)^2 / sum w^2 = {effective:.1f} of {ratio.shape[0]} rows "
+            f"(below {MIN_EFFECTIVE_SHARE:.0%}). The domains barely overlap here, "
+            "so anything weighted by these ratios (an importance-weighted score "
+            "or fit) rests on a few rows and is noisy; prefer target labels or "
+            "ReverseValidationScorer.",
+            UserWarning,
+            stacklevel=_user_stacklevel(),
+        )
 
 
 @validate_params(
-    {**_PAIR, "domain_classifier": [HasMethods(["fit", "predict_proba"]), None]},
+    {
+        "X_source": ["array-like", "sparse matrix"],
+        "X_target": ["array-like", "sparse matrix"],
+        "domain_classifier": [HasMethods(["fit", "predict_proba"]), None],
+    },
     prefer_skip_nested_validation=True,
 )
 def domain_classifier_ratio(X_source, X_target, domain_classifier=None):
@@ -564,16 +711,48 @@ def domain_classifier_ratio(X_source, X_target, domain_classifier=None):
     the classifier's probabilities are clipped to ``[1e-6, 1 - 1e-6]`` so that
     every ratio is finite.
 
+    Two checks guard against ratios that look usable but are not:
+
+    - When the classifier separates the domains by a wide margin (the lowest
+      log-odds of a target row exceeds the highest of a source row by at
+      least one pooled within-domain standard deviation of the log-odds),
+      the domains do not overlap: the true ratio is about 0 on every source
+      row, and the clipped, rescaled estimate would be near uniform. This
+      raises a ``ValueError``.
+    - When Kish's effective sample size of the ratios,
+      ``(sum w)^2 / sum w^2``, is below 10 % of the source rows, a few rows
+      carry the weight; this warns.
+
     Parameters
     ----------
     X_source : {array-like, sparse matrix} of shape (n_source, n_features)
+        Source rows.
     X_target : {array-like, sparse matrix} of shape (n_target, n_features)
+        Target rows, of the same kind and features.
     domain_classifier : classifier with predict_proba, default=None
-        None means logistic regression on standardized features.
+        Cloned and fitted on the stacked rows, which it gets as they are
+        (DataFrames keep their columns and dtypes, so a pipeline with a
+        ``ColumnTransformer`` can encode categorical columns). None means
+        logistic regression on standardized features, which needs numeric,
+        finite features.
 
     Returns
     -------
     ratio : ndarray of shape (n_source,)
+        The estimated ratio at each source row, scaled to mean 1.
+
+    Raises
+    ------
+    ValueError
+        When the domains do not overlap (see above), a domain has no rows or
+        the features differ; with the default classifier also for
+        non-numeric or non-finite features.
+
+    Warns
+    -----
+    UserWarning
+        When the effective sample size of the ratios is below 10 % of the
+        source rows.
 
     See Also
     --------
@@ -583,6 +762,7 @@ def domain_classifier_ratio(X_source, X_target, domain_classifier=None):
     ----------
     .. [1] S. Bickel, M. Brückner and T. Scheffer. Discriminative learning
        under covariate shift. *JMLR*, 10, 2009.
+    .. [2] L. Kish. *Survey Sampling*. Wiley, 1965 (effective sample size).
 
     Examples
     --------
@@ -596,21 +776,26 @@ def domain_classifier_ratio(X_source, X_target, domain_classifier=None):
     >>> bool(ratio[0] < ratio[1] < ratio[2])  # the target lies to the right
     True
     """
-    X_source, X_target = _check_pair(
-        X_source, X_target, min_rows=1, method="domain_classifier_ratio"
-    )
-    X = _stack(X_source, X_target)
-    n_source, n_target = X_source.shape[0], X_target.shape[0]
+    if domain_classifier is None:
+        X_source, X_target = _check_numeric_pair(X_source, X_target)
+        _check_standardizable(X_source)
+        _check_standardizable(X_target)
+    else:
+        _check_rows_for_classifier(X_source, X_target)
+    X = _stack_any(X_source, X_target)
+    n_source, n_target = _num_samples(X_source), _num_samples(X_target)
     is_target = np.r_[np.zeros(n_source, dtype=int), np.ones(n_target, dtype=int)]
     classifier = clone(
         domain_classifier or _default_classifier(sparse.issparse(X), balanced=False)
     )
     classifier.fit(X, is_target)
     target_column = list(classifier.classes_).index(1)
-    p_target = classifier.predict_proba(X[:n_source])[:, target_column]
-    p_target = np.clip(p_target, _PROBABILITY_CLIP, 1 - _PROBABILITY_CLIP)
-    ratio = p_target / (1 - p_target)
-    return ratio / ratio.mean()
+    log_odds = _log_odds(classifier.predict_proba(X)[:, target_column])
+    _check_overlap(log_odds[:n_source], log_odds[n_source:])
+    ratio = np.exp(log_odds[:n_source] - log_odds[:n_source].max())
+    ratio /= ratio.mean()
+    _warn_if_low_effective_sample_size(ratio)
+    return ratio
 
 
 @validate_params(
@@ -723,7 +908,7 @@ class TransferabilitySummary:
 
     ``str()`` gives a table of the fields, their values and their meaning.
 
-    Attributes
+    Parameters
     ----------
     n_source, n_target : int
         Rows of each kind of domain.
@@ -743,8 +928,9 @@ class TransferabilitySummary:
     source_to_target_gap : float or None
         Cross-validated accuracy on the source rows minus the accuracy on the
         labeled target rows of the same estimator fitted on every source row:
-        the accuracy lost by moving to the target. None without target labels
-        or for regression.
+        the accuracy lost by moving to the target (5 folds, fewer when a
+        source class has fewer rows). None without target labels, for
+        regression, or (with a warning) when a source class has a single row.
     """
 
     n_source: int
@@ -806,9 +992,26 @@ def _class_prior_shift(y_source, y_target):
 
 
 def _transfer_gap(X_source, y_source, X_target, y_target, estimator, seed):
+    """Source CV accuracy minus target accuracy; None, with a warning, when the
+    source labels cannot be cross-validated (one class, or a class with one row)."""
+    classes, counts = np.unique(y_source, return_counts=True)
+    if classes.shape[0] < 2 or counts.min() < 2:
+        warnings.warn(
+            "source_to_target_gap is None: the source rows hold "
+            + (
+                f"a single class ({classes[0].item()!r})"
+                if classes.shape[0] < 2
+                else f"class {classes[counts.argmin()].item()!r} on a single row"
+            )
+            + ", so a classifier cannot be cross-validated on them.",
+            UserWarning,
+            stacklevel=_user_stacklevel(),
+        )
+        return None
     if estimator is None:
         estimator = _default_classifier(sparse.issparse(X_source), balanced=False)
-    folds = StratifiedKFold(_SUMMARY_FOLDS, shuffle=True, random_state=seed)
+    n_folds = int(min(_SUMMARY_FOLDS, counts.min()))
+    folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
     source_accuracy = cross_val_score(
         clone(estimator), X_source, y_source, cv=folds, scoring="accuracy"
     ).mean()

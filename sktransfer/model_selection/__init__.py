@@ -4,9 +4,12 @@ Splitters keep the labels of the test rows out of training and test on target
 rows; scorers judge a model on the target, with target labels
 (:class:`TargetScorer`) or without (importance-weighted validation, reverse
 validation, prediction entropy); :class:`NegativeTransferGuard` keeps a
-transfer estimator only when it beats the no-transfer baselines.
+transfer estimator only when it beats the no-transfer baselines;
+:func:`cross_val_predict_target` gives out-of-fold predictions of the labeled
+target rows, and :class:`TargetCalibratedClassifier` calibrates on them.
 """
 
+from ._calibration import TargetCalibratedClassifier
 from ._guard import NegativeTransferGuard, NegativeTransferWarning
 from ._scorers import (
     ImportanceWeightedScorer,
@@ -22,6 +25,7 @@ from ._split import (
     TargetStratifiedKFold,
     TargetStratifiedShuffleSplit,
 )
+from ._validation import cross_val_predict_target
 
 __all__ = [
     "DomainShuffleSplit",
@@ -31,9 +35,11 @@ __all__ = [
     "NegativeTransferWarning",
     "PredictionEntropyScorer",
     "ReverseValidationScorer",
+    "TargetCalibratedClassifier",
     "TargetKFold",
     "TargetScorer",
     "TargetShuffleSplit",
     "TargetStratifiedKFold",
     "TargetStratifiedShuffleSplit",
+    "cross_val_predict_target",
 ]

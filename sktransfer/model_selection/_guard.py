@@ -11,17 +11,12 @@ from sklearn.base import _fit_context, clone, is_classifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval
-from sklearn.utils.validation import check_is_fitted, indexable
+from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+from sklearn.utils.validation import check_is_fitted
 
-from .._domain import resolve_sample_domain, unlabeled_mask
-from .._pipeline import (
-    LabeledOnly,
-    _label_task,
-    _LabeledRowsMetaEstimator,
-    _n_rows,
-    accepts_sample_domain,
-    fit_on_domains,
-)
+from .._callers import check_marker_safe_caller
+from .._pipeline import LabeledOnly, accepts_sample_domain, fit_on_domains
+from ..base import BaseTransferMetaEstimator, report_progress
 from ..utils import _user_stacklevel
 from ._scorers import TargetScorer, _DomainScorer
 from ._split import _TargetSplitter, check_domain_cv
@@ -29,6 +24,14 @@ from ._split import _TargetSplitter, check_domain_cv
 logger = logging.getLogger(__name__)
 
 TRANSFER = "transfer"
+_PREDICTION_METHODS = (
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "transform",
+    "score",
+)
 # Baseline name -> the LabeledOnly domains it trains on.
 BASELINES = {"target_only": "target", "source_only": "source", "pooled": "all"}
 
@@ -37,17 +40,31 @@ class NegativeTransferWarning(UserWarning):
     """Transfer scored below a no-transfer baseline; a baseline was kept."""
 
 
+def _wrapped_learner(estimator):
+    """The estimator a sktransfer meta-estimator fits, or None."""
+    if hasattr(estimator, "_base_estimator"):  # boosting's default learner
+        return estimator._base_estimator()
+    if hasattr(estimator, "_default_estimator"):  # BaseTransferMetaEstimator
+        inner = estimator.get_params(deep=False).get("estimator")
+        return estimator._default_estimator() if inner is None else inner
+    if hasattr(estimator, "_make_estimator"):
+        return estimator._make_estimator()
+    return None
+
+
 def baseline_learner(estimator):
     """The learner inside a transfer estimator, to build its baselines from.
 
     The base estimator of sktransfer's meta-estimators (TrAdaBoost, KMM,
     LabeledOnly); for a pipeline, the pipeline without its transfer steps
-    (those whose ``fit`` takes ``sample_domain``); a plain estimator is its
-    own baseline.
+    (those whose ``fit`` takes ``sample_domain``); for a search or another
+    sklearn meta-estimator around a transfer estimator, the learner of that
+    estimator (untuned: pass ``baseline=`` to tune the baselines too); a plain
+    estimator is its own baseline.
     """
-    for getter in ("_base_estimator", "_make_estimator"):
-        if hasattr(estimator, getter):
-            return clone(getattr(estimator, getter)())
+    learner = _wrapped_learner(estimator)
+    if learner is not None:
+        return clone(learner)
     if isinstance(estimator, Pipeline):
         name, last = estimator.steps[-1]
         kept = [
@@ -57,12 +74,15 @@ def baseline_learner(estimator):
         ]
         final = baseline_learner(last) if accepts_sample_domain(last) else clone(last)
         return Pipeline([*kept, (name, final)]) if kept else final
-    if accepts_sample_domain(estimator):
-        raise TypeError(
-            f"Cannot find the learner inside {type(estimator).__name__} to build the "
-            "no-transfer baselines from; pass it as baseline=."
-        )
-    return clone(estimator)
+    if not accepts_sample_domain(estimator):
+        return clone(estimator)
+    inner = estimator.get_params(deep=False).get("estimator")
+    if inner is not None and accepts_sample_domain(inner):
+        return baseline_learner(inner)
+    raise TypeError(
+        f"Cannot find the learner inside {type(estimator).__name__} to build the "
+        "no-transfer baselines from; pass it as baseline=."
+    )
 
 
 def _resolve_scorer(scoring):
@@ -104,6 +124,19 @@ def _fit_and_score(name, candidate, X, y, sample_domain, train, test, scorer):
     return score, ""
 
 
+_NAN_ADVICE = (
+    "A score is NaN where the metric is undefined on a test fold, such as "
+    "roc_auc on a fold holding one class: use a stratified splitter "
+    "(TargetStratifiedKFold, the default for an int cv), fewer folds, or a "
+    "metric defined on every fold."
+)
+
+
+def _nan_counts(names, finite, compared):
+    counts = {names[i]: int((~finite[i]).sum()) for i in compared}
+    return ", ".join(f"{name}: {n}" for name, n in counts.items() if n)
+
+
 def _test_to_train_ratio(train, test, labeled_target):
     """Test rows over the training rows of their kind, for Nadeau-Bengio."""
     if labeled_target[test].all():
@@ -124,7 +157,15 @@ def corrected_standard_error(differences, test_to_train):
     return float(np.sqrt((1 / differences.shape[0] + test_to_train) * variance))
 
 
-class NegativeTransferGuard(_LabeledRowsMetaEstimator):
+class _FitTakesNoSampleWeight:
+    """Declares ``sample_weight`` for ``fit`` before the meta-estimator base
+    marks it UNUSED (sklearn refuses to mark a parameter that ``fit`` lacks);
+    placed after the base in the MRO, so the base's UNUSED wins."""
+
+    __metadata_request__fit = {"sample_weight": False}
+
+
+class NegativeTransferGuard(BaseTransferMetaEstimator, _FitTakesNoSampleWeight):
     """Keep a transfer estimator only if it beats not transferring.
 
     Cross-validates the transfer estimator against the no-transfer baselines
@@ -179,8 +220,9 @@ class NegativeTransferGuard(_LabeledRowsMetaEstimator):
         ``"transfer"`` or the name of the baseline kept.
     cv_results_ : dict
         ``candidate`` (names), ``fold_scores`` (candidates x folds),
-        ``mean_score``, ``std_score`` and ``error`` (why a baseline could not
-        be scored, else "").
+        ``mean_score`` and ``std_score`` (over the valid splits), ``error``
+        (why a baseline could not be scored, else "") and ``valid_split``
+        (as ``valid_splits_``).
     best_baseline_ : str or None
         The baseline with the best mean score.
     transfer_gain_ : float
@@ -192,7 +234,15 @@ class NegativeTransferGuard(_LabeledRowsMetaEstimator):
     negative_transfer_ : bool
         Whether transfer scored below the best baseline (and was dropped).
     n_splits_ : int
-        Number of folds compared.
+        Number of splits cross-validated.
+    valid_splits_ : ndarray of bool of shape (n_splits_,)
+        The splits on which the transfer estimator and every compared
+        baseline scored a number; means, the gain and its standard error use
+        only these, paired. A split is invalid where the score is NaN (a
+        metric undefined on the test fold, such as ``roc_auc`` on a fold
+        holding one class): the guard warns with the counts when some are,
+        and raises a ``ValueError`` when none is valid, rather than reach a
+        verdict from NaN.
     classes_ : ndarray
         Class labels, for classifiers.
 
@@ -260,11 +310,42 @@ class NegativeTransferGuard(_LabeledRowsMetaEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _make_estimator(self):
-        return self.estimator
+    _domain_checks = {"validate_X": False, "need_source": False}
+
+    def _record_input_attributes(self):
+        """``n_features_in_``/``feature_names_in_`` of the kept candidate."""
+        for attribute in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimator_, attribute):
+                setattr(self, attribute, getattr(self.estimator_, attribute))
+
+    def get_metadata_routing(self):
+        """Metadata routing of the guard.
+
+        ``fit`` consumes ``sample_domain`` and routes nothing: the candidates
+        are fitted internally, on folds, without ``sample_weight`` (as
+        sklearn's AdaBoost declares for its own fits). Prediction methods
+        route what the kept estimator requests.
+
+        Returns
+        -------
+        routing : MetadataRouter
+        """
+        mapping = MethodMapping()
+        for method in _PREDICTION_METHODS:
+            mapping.add(caller=method, callee=method)
+        return (
+            MetadataRouter(owner=type(self).__name__)
+            .add_self_request(self)
+            .add(estimator=self._inner_estimator(), method_mapping=mapping)
+        )
 
     def _candidates(self):
         unknown = set(self.baselines) - set(BASELINES)
+        if not self.baselines:
+            raise ValueError(
+                "baselines is empty: the guard needs at least one baseline to "
+                f"compare transfer with; choose from {list(BASELINES)}."
+            )
         if unknown:
             raise ValueError(
                 f"Unknown baselines {sorted(unknown)}; choose from {list(BASELINES)}."
@@ -303,14 +384,20 @@ class NegativeTransferGuard(_LabeledRowsMetaEstimator):
         ]
         return scores, errors
 
-    def _record(self, names, scores, errors):
-        with np.errstate(invalid="ignore"):
+    def _record(self, names, scores, errors, valid):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # mean of no split
             self.cv_results_ = {
                 "candidate": names,
                 "fold_scores": scores,
-                "mean_score": scores.mean(axis=1),
-                "std_score": scores.std(axis=1),
+                "mean_score": np.nanmean(scores[:, valid], axis=1)
+                if valid.any()
+                else np.full(len(names), np.nan),
+                "std_score": np.nanstd(scores[:, valid], axis=1)
+                if valid.any()
+                else np.full(len(names), np.nan),
                 "error": errors,
+                "valid_split": valid,
             }
         for name, error in zip(names, errors):
             if error:
@@ -320,15 +407,54 @@ class NegativeTransferGuard(_LabeledRowsMetaEstimator):
                     UserWarning,
                     stacklevel=_user_stacklevel(),
                 )
-            elif self.verbose:
+            else:
                 row = names.index(name)
-                logger.info(
+                report_progress(
+                    logger,
+                    self.verbose,
                     "%s: %.4f ± %.4f over %d splits",
                     name,
                     self.cv_results_["mean_score"][row],
                     self.cv_results_["std_score"][row],
-                    scores.shape[1],
+                    int(valid.sum()),
                 )
+
+    def _valid_splits(self, names, scores, errors):
+        """Splits on which transfer and every compared baseline scored a number.
+
+        A baseline scored NaN on every split is left out (its reason goes to
+        ``errors``); without any split left, there is nothing to compare.
+        """
+        finite = np.isfinite(scores)
+        if not finite[0].any():
+            raise ValueError(
+                "NegativeTransferGuard cannot compare transfer with the baselines: "
+                f"the transfer estimator scored NaN on all {scores.shape[1]} splits. "
+                + _NAN_ADVICE
+            )
+        for i in range(1, len(names)):
+            if not errors[i] and not finite[i].any():
+                errors[i] = f"scored NaN on all {scores.shape[1]} splits"
+        compared = [0] + [i for i in range(1, len(names)) if not errors[i]]
+        valid = finite[compared].all(axis=0)
+        if not valid.any():
+            raise ValueError(
+                "NegativeTransferGuard cannot compare transfer with the baselines: "
+                "no split gave every candidate a score (NaN on splits "
+                + _nan_counts(names, finite, compared)
+                + "). "
+                + _NAN_ADVICE
+            )
+        if not valid.all():
+            warnings.warn(
+                f"{int((~valid).sum())} of {valid.shape[0]} splits gave a NaN score "
+                f"({_nan_counts(names, finite, compared)}); the guard compares the "
+                f"candidates on the other {int(valid.sum())} splits, paired "
+                "(valid_splits_). " + _NAN_ADVICE,
+                UserWarning,
+                stacklevel=_user_stacklevel(),
+            )
+        return valid
 
     def _compare(self, scores, errors, ratio):
         names = self.cv_results_["candidate"]
@@ -337,22 +463,38 @@ class NegativeTransferGuard(_LabeledRowsMetaEstimator):
         if not usable:
             self.best_baseline_ = None
             self.transfer_gain_ = self.transfer_gain_se_ = np.nan
+            warnings.warn(
+                "NegativeTransferGuard could not score any baseline (see the "
+                "warnings above and cv_results_['error']), so it cannot compare: "
+                "it kept the transfer estimator unguarded.",
+                UserWarning,
+                stacklevel=_user_stacklevel(),
+            )
             return TRANSFER
         best = max(usable, key=lambda i: means[i])
-        differences = scores[0] - scores[best]
+        valid = self.valid_splits_
+        differences = scores[0, valid] - scores[best, valid]
         self.best_baseline_ = names[best]
         self.transfer_gain_ = float(differences.mean())
         self.transfer_gain_se_ = corrected_standard_error(differences, ratio)
         return TRANSFER if self.transfer_gain_ >= 0 else names[best]
 
     def _warn_negative_transfer(self):
-        significant = self.transfer_gain_ + 2 * self.transfer_gain_se_ < 0
+        n_valid = int(self.valid_splits_.sum())
+        if np.isnan(self.transfer_gain_se_):
+            spread, splits = "", f"{n_valid} split (no standard error)"
+        else:
+            significant = self.transfer_gain_ + 2 * self.transfer_gain_se_ < 0
+            spread = f" ± {self.transfer_gain_se_:.4f}"
+            splits = (
+                f"{n_valid} splits ({'beyond' if significant else 'within'} two "
+                "standard errors)"
+            )
         warnings.warn(
             f"Negative transfer: the transfer estimator scored "
-            f"{-self.transfer_gain_:.4f} ± {self.transfer_gain_se_:.4f} below the "
-            f"{self.best_baseline_} baseline over {self.n_splits_} splits "
-            f"({'beyond' if significant else 'within'} two standard errors). The "
-            f"guard kept {self.best_baseline_}; see cv_results_.",
+            f"{-self.transfer_gain_:.4f}{spread} below the {self.best_baseline_} "
+            f"baseline over {splits}. The guard kept {self.best_baseline_}; see "
+            "cv_results_.",
             NegativeTransferWarning,
             stacklevel=_user_stacklevel(),
         )
@@ -369,9 +511,10 @@ class NegativeTransferGuard(_LabeledRowsMetaEstimator):
         self.transfer_gain_ = self.transfer_gain_se_ = np.nan
         self.negative_transfer_ = False
         self.n_splits_ = 0
+        self.valid_splits_ = np.zeros(0, dtype=bool)
         self.selected_ = TRANSFER
         self.estimator_ = fit_on_domains(clone(estimator), X, y, sample_domain)
-        self._copy_input_attributes()
+        self._record_input_attributes()
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_domain=None):
@@ -380,7 +523,7 @@ class NegativeTransferGuard(_LabeledRowsMetaEstimator):
         Parameters
         ----------
         X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
-            Rows of every domain.
+            Rows of every domain, handed to the candidates as they are.
         y : array-like of shape (n_samples,)
             Labels; ``-1`` (classification) or ``NaN`` (regression) marks
             unlabeled rows.
@@ -393,19 +536,16 @@ class NegativeTransferGuard(_LabeledRowsMetaEstimator):
         self : object
             The fitted guard.
         """
-        if y is None:
-            raise ValueError(
-                "NegativeTransferGuard requires y to be passed, but the target y is "
-                "None: it compares models by their scores on labeled rows."
-            )
-        X, y = indexable(X, y)
-        task = _label_task(self.estimator)
-        domains = resolve_sample_domain(y, sample_domain, _n_rows(X), task=task)
+        check_marker_safe_caller(self, y, task=self._domain_task())
+        return self._fit(self._check_domain_data(X, y, sample_domain))
+
+    def _fit(self, data):
+        X, y, domains = data.X_input, data.y, data.sample_domain
         candidates = self._candidates()
         cv = check_domain_cv(
             self.cv, is_classifier(self.estimator), random_state=self.random_state
         )
-        labeled_target = (domains < 0) & ~unlabeled_mask(y, task)
+        labeled_target = data.labeled_target
         if isinstance(cv, _TargetSplitter) and labeled_target.sum() < 2:
             # The caller's sample_domain, not the resolved one: with none given,
             # an all-source fit is the estimator's no-transfer behaviour.
@@ -413,7 +553,7 @@ class NegativeTransferGuard(_LabeledRowsMetaEstimator):
                 self.estimator,
                 X,
                 y,
-                sample_domain,
+                None if data.domain_inferred else domains,
                 f"{int(labeled_target.sum())} labeled target rows, and target "
                 "cross-validation needs at least one per fold. Give target labels, "
                 "or use cv=DomainShuffleSplit() with a label-free scorer",
@@ -423,26 +563,32 @@ class NegativeTransferGuard(_LabeledRowsMetaEstimator):
         self.n_splits_ = len(splits)
         scores, errors = self._cross_validate(candidates, X, y, domains, splits)
         names = list(candidates)
-        self._record(names, scores, errors)
+        self.valid_splits_ = self._valid_splits(names, scores, errors)
+        self._record(names, scores, errors, self.valid_splits_)
         ratio = np.mean(
-            [_test_to_train_ratio(tr, te, labeled_target) for tr, te in splits]
+            [
+                _test_to_train_ratio(train, test, labeled_target)
+                for (train, test), valid in zip(splits, self.valid_splits_)
+                if valid
+            ]
         )
         self.selected_ = self._compare(scores, errors, ratio)
         self.negative_transfer_ = self.selected_ != TRANSFER
         if self.negative_transfer_:
             self._warn_negative_transfer()
-        if self.verbose:
-            logger.info(
-                "kept %s; transfer gain %.4f ± %.4f over %s",
-                self.selected_,
-                self.transfer_gain_,
-                self.transfer_gain_se_,
-                self.best_baseline_,
-            )
+        report_progress(
+            logger,
+            self.verbose,
+            "kept %s; transfer gain %.4f ± %.4f over %s",
+            self.selected_,
+            self.transfer_gain_,
+            self.transfer_gain_se_,
+            self.best_baseline_,
+        )
         self.estimator_ = fit_on_domains(
             clone(candidates[self.selected_]), X, y, domains
         )
-        self._copy_input_attributes()
+        self._record_input_attributes()
         return self
 
     def report(self):
@@ -466,9 +612,19 @@ class NegativeTransferGuard(_LabeledRowsMetaEstimator):
                 f"{name:<{width}}{results['mean_score'][i]:>12.4f}"
                 f"{results['std_score'][i]:>9.4f}  {note}"
             )
+        n_valid = int(self.valid_splits_.sum())
+        splits = (
+            f"{self.n_splits_} splits"
+            if n_valid == self.n_splits_
+            else f"{n_valid} of {self.n_splits_} splits, the others NaN"
+        )
+        if self.best_baseline_ is None:
+            lines.append("no baseline could be scored: transfer kept unguarded")
+            lines.append("negative transfer: cannot tell")
+            return "\n".join(lines)
         lines.append(
             f"transfer gain over {self.best_baseline_}: {self.transfer_gain_:+.4f} "
-            f"± {self.transfer_gain_se_:.4f} (standard error, {self.n_splits_} splits)"
+            f"± {self.transfer_gain_se_:.4f} (standard error, {splits})"
         )
         lines.append(
             "negative transfer: "

@@ -11,7 +11,8 @@ others need none: they are proxies for the target score, each trustworthy under
 its own assumption, documented with the class.
 """
 
-import warnings
+import functools
+import sys
 
 import numpy as np
 from sklearn.base import clone, is_classifier
@@ -21,15 +22,51 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.validation import _num_samples
 
+from .._callers import scoring_failure_becomes_nan
 from .._domain import UNLABELED, check_sample_domain, unlabeled_mask
 from .._pipeline import fit_on_domains
 from ..metrics import domain_classifier_ratio
-from ..utils import _user_stacklevel
 from ._split import domains_and_labels
 
-# Share of the source rows below which the importance weights' effective sample
-# size triggers a warning.
-MIN_EFFECTIVE_SHARE = 0.1
+
+class _FailedScore:
+    """Returned instead of raising where sklearn would score the fold NaN.
+
+    sklearn's scoring code catches a scorer's exception and, with
+    ``error_score=np.nan`` (the default of ``GridSearchCV`` and
+    ``cross_validate``), records NaN with a warning; a failure caused by the
+    data then hits every candidate and ``best_params_`` is picked among NaNs.
+    A return value that is not a number is refused by sklearn outside that
+    ``try``, with a ``ValueError`` quoting this object.
+    """
+
+    def __init__(self, message):
+        self.message = message
+
+    def __repr__(self):
+        return self.message
+
+    __str__ = __repr__
+
+
+def _raise_in_searches(call):
+    """Let a scorer's exception stop sklearn's search instead of becoming NaN."""
+
+    @functools.wraps(call)
+    def score(self, *args, **kwargs):
+        try:
+            return call(self, *args, **kwargs)
+        except Exception as error:
+            if not scoring_failure_becomes_nan(sys._getframe()):
+                raise
+            return _FailedScore(
+                f"{type(self).__name__} failed ({type(error).__name__}: {error}) - "
+                "sktransfer's scorers stop the search rather than let "
+                "error_score=nan score the fold NaN, as the failure would leave "
+                "best_params_ arbitrary"
+            )
+
+    return score
 
 
 class _DomainScorer:
@@ -52,6 +89,11 @@ class _DomainScorer:
 
     def _source_and_target_rows(self, X, y, sample_domain):
         """Labeled source rows and target rows; domains from the labels if needed."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None: it scores on the labeled source rows."
+            )
         domains, labeled = domains_and_labels(X, y, None, sample_domain)
         is_target = domains < 0
         source = np.flatnonzero(~is_target & labeled)
@@ -66,6 +108,16 @@ class _DomainScorer:
                 "sample_domain."
             )
         return source, target
+
+
+def _check_label_count(X, y):
+    """``y``, refused unless it holds one label per row of ``X``."""
+    if _num_samples(y) != _num_samples(X):
+        raise ValueError(
+            f"X has {_num_samples(X)} rows but y has {_num_samples(y)} labels; give "
+            "one label per row."
+        )
+    return y
 
 
 def _score_on_rows(estimator, scoring, X, y, rows, **kwargs):
@@ -103,6 +155,7 @@ class TargetScorer(_DomainScorer):
     def __init__(self, scoring=None):
         self.scoring = scoring
 
+    @_raise_in_searches
     def __call__(self, estimator, X, y, sample_domain=None):
         """Score ``estimator`` on the labeled target rows of ``X``.
 
@@ -117,7 +170,12 @@ class TargetScorer(_DomainScorer):
         -------
         score : float
         """
-        rows = ~unlabeled_mask(y)
+        if y is None:
+            raise ValueError(
+                "TargetScorer requires y to be passed, but the target y is None: "
+                "it scores on the labeled target rows."
+            )
+        rows = ~unlabeled_mask(_check_label_count(X, y))
         if sample_domain is not None:
             rows &= check_sample_domain(sample_domain, _num_samples(X)) < 0
         rows = np.flatnonzero(rows)
@@ -146,7 +204,16 @@ class ImportanceWeightedScorer(_DomainScorer):
     is noisy when the target lies where the source has few rows: then a few
     source rows carry most of the weight, and the scorer warns when the
     weights' effective sample size, ``(sum w)^2 / sum w^2``, falls below
-    ``MIN_EFFECTIVE_SHARE`` (10 %) of the fold's source rows.
+    10 % of the fold's source rows. When the domains do not overlap at all
+    (the domain classifier separates them by a wide margin) it refuses with a
+    ``ValueError``: no weighting of source rows estimates the target then
+    (see :func:`~sktransfer.metrics.domain_classifier_ratio`).
+
+    Inside ``GridSearchCV`` or ``cross_validate``, a failure of the scorer
+    stops the search with the reason, instead of scoring the fold NaN
+    (sklearn's ``error_score=np.nan``): a failure caused by the data would hit
+    every candidate and leave ``best_params_`` arbitrary. The other scorers of
+    this module do the same.
 
     Parameters
     ----------
@@ -154,8 +221,11 @@ class ImportanceWeightedScorer(_DomainScorer):
         A scorer that accepts ``sample_weight``; None means ``"accuracy"``
         for classifiers and ``"r2"`` otherwise (what their ``score`` gives).
     domain_classifier : classifier with predict_proba, default=None
-        Tells source rows from target rows; None means logistic regression
-        on standardized features.
+        Tells source rows from target rows, and gets the fold's rows as they
+        are (a DataFrame keeps its columns and dtypes, so a pipeline with a
+        ``ColumnTransformer`` can encode categorical columns); None means
+        logistic regression on standardized features, which needs numeric
+        features.
 
     References
     ----------
@@ -182,6 +252,7 @@ class ImportanceWeightedScorer(_DomainScorer):
         self.scoring = scoring
         self.domain_classifier = domain_classifier
 
+    @_raise_in_searches
     def __call__(self, estimator, X, y, sample_domain=None):
         """Importance-weighted score of ``estimator`` on the fold's source rows.
 
@@ -205,7 +276,6 @@ class ImportanceWeightedScorer(_DomainScorer):
             _safe_indexing(X, target),
             self.domain_classifier,
         )
-        _warn_if_few_effective_rows(weights)
         # A scoring name, not the estimator's score: score methods would need
         # sample_weight requested when metadata routing is on.
         scoring = self.scoring
@@ -213,19 +283,6 @@ class ImportanceWeightedScorer(_DomainScorer):
             scoring = "accuracy" if is_classifier(estimator) else "r2"
         return float(
             _score_on_rows(estimator, scoring, X, y, source, sample_weight=weights)
-        )
-
-
-def _warn_if_few_effective_rows(weights):
-    effective = weights.sum() ** 2 / np.sum(weights**2)
-    if effective < MIN_EFFECTIVE_SHARE * weights.shape[0]:
-        warnings.warn(
-            f"Importance weights concentrate on few source rows: effective sample "
-            f"size {effective:.1f} of {weights.shape[0]}. The domains barely "
-            "overlap here, so the importance-weighted score is noisy; prefer "
-            "target labels or ReverseValidationScorer.",
-            UserWarning,
-            stacklevel=_user_stacklevel(),
         )
 
 
@@ -287,6 +344,7 @@ class ReverseValidationScorer(_DomainScorer):
         self.scoring = scoring
         self.reverse_estimator = reverse_estimator
 
+    @_raise_in_searches
     def __call__(self, estimator, X, y, sample_domain=None):
         """Score of the reverse model on the fold's source rows.
 
@@ -364,6 +422,7 @@ class PredictionEntropyScorer(_DomainScorer):
     -0.6931
     """
 
+    @_raise_in_searches
     def __call__(self, estimator, X, y=None, sample_domain=None):
         """Minus the mean prediction entropy over the target rows of ``X``.
 
@@ -388,7 +447,7 @@ class PredictionEntropyScorer(_DomainScorer):
         if sample_domain is not None:
             rows = check_sample_domain(sample_domain, _num_samples(X)) < 0
         elif y is not None:
-            rows = unlabeled_mask(y)
+            rows = unlabeled_mask(_check_label_count(X, y))
         else:
             rows = np.ones(_num_samples(X), dtype=bool)
         rows = np.flatnonzero(rows)

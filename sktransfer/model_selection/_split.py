@@ -37,6 +37,13 @@ def domains_and_labels(X, y, groups, sample_domain):
     With neither, target rows are those whose label is the unlabeled marker.
     """
     n_samples = _num_samples(X)
+    if y is not None:
+        n_labels = _num_samples(y)
+        if n_labels != n_samples:
+            raise ValueError(
+                f"X has {n_samples} rows but y has {n_labels} labels; give one "
+                "label per row."
+            )
     if sample_domain is not None and groups is not None:
         sample_domain = check_sample_domain(sample_domain, n_samples)
         if not np.array_equal(sample_domain, np.asarray(groups)):
@@ -88,6 +95,10 @@ class _TargetSplitter(_DomainSplitter):
     def _stratified(self):
         return False
 
+    def _partitions(self):
+        """Whether the test sets partition the labeled target rows (K-fold)."""
+        return False
+
     @abstractmethod
     def _splitter(self):
         """The sklearn splitter applied to the labeled target rows."""
@@ -125,6 +136,13 @@ class _TargetSplitter(_DomainSplitter):
                 "sample_domain < 0 and a label other than -1/NaN). Without target "
                 "labels use DomainShuffleSplit with a label-free scorer. "
                 f"{_ROUTING_HINT}"
+            )
+        n_splits = getattr(self, "n_splits", 2)
+        if self._partitions() and candidates.shape[0] < n_splits:
+            raise ValueError(
+                f"{type(self).__name__}(n_splits={n_splits}) needs at least "
+                f"{n_splits} labeled target rows, one per fold; found "
+                f"{candidates.shape[0]}. Use fewer folds, or TargetShuffleSplit."
             )
         strata = np.asarray(y)[candidates] if self._stratified() else None
         everything = np.arange(_num_samples(X))
@@ -175,6 +193,9 @@ class TargetKFold(_TargetSplitter):
         self.n_splits = n_splits
         self.shuffle = shuffle
         self.random_state = random_state
+
+    def _partitions(self):
+        return True
 
     def _splitter(self):
         return KFold(
@@ -354,10 +375,15 @@ class DomainShuffleSplit(_DomainSplitter):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows of every domain.
         y : array-like of shape (n_samples,), default=None
+            Labels; rows with the unlabeled marker (-1 or NaN) are never test
+            rows, and mark the target rows when no domains are given.
         groups : array-like of int of shape (n_samples,), default=None
-            Domain ids, read when ``sample_domain`` is None.
+            Domain ids, read when ``sample_domain`` is None (sklearn's routing
+            off hands the splitter only ``groups``).
         sample_domain : array-like of int of shape (n_samples,), default=None
+            Domain ids: ``>= 0`` source, ``< 0`` target.
 
         Yields
         ------
@@ -369,6 +395,13 @@ class DomainShuffleSplit(_DomainSplitter):
                 "DomainShuffleSplit needs source rows (sample_domain >= 0) and "
                 f"target rows (< 0); got ids {np.unique(sample_domain).tolist()}. "
                 f"{_ROUTING_HINT}"
+            )
+        ids, counts = np.unique(sample_domain, return_counts=True)
+        if counts.min() < 2:
+            raise ValueError(
+                f"DomainShuffleSplit holds out a share of each domain's rows, so "
+                f"each domain needs at least 2 rows; domain {ids[counts.argmin()]} "
+                "has 1. Give it more rows or merge it with another domain id."
             )
         splitter = StratifiedShuffleSplit(
             self.n_splits, test_size=self.test_size, random_state=self.random_state
@@ -422,18 +455,33 @@ class LeaveOneDomainOut(_DomainSplitter):
                 f"domains must be one of {sorted(kinds)}; got {self.domains!r}."
             )
         ids = np.unique(sample_domain[kinds[self.domains] & labeled])
+        if ids.shape[0] == 0:
+            raise ValueError(
+                f"LeaveOneDomainOut(domains={self.domains!r}) found no domain of "
+                "that kind with labeled rows to test on. "
+                f"{_ROUTING_HINT}"
+            )
         # Targets first in the order -2, -3, ...; then sources 0, 1, ...
         return sorted(ids.tolist(), key=lambda i: (i >= 0, abs(i)))
 
     def get_n_splits(self, X=None, y=None, groups=None, sample_domain=None):
-        """Number of held-out domains (needs the data).
+        """Number of held-out domains (needs the data, as ``split`` does).
+
+        Raises the error ``split`` raises when no domain can be held out
+        (rather than returning 0, which sklearn would take for no split).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows of every domain.
         y : array-like of shape (n_samples,), default=None
+            Labels; rows with the unlabeled marker (-1 or NaN) are never test
+            rows, and mark the target rows when no domains are given.
         groups : array-like of int of shape (n_samples,), default=None
+            Domain ids, read when ``sample_domain`` is None (sklearn's routing
+            off hands the splitter only ``groups``).
         sample_domain : array-like of int of shape (n_samples,), default=None
+            Domain ids: ``>= 0`` source, ``< 0`` target.
 
         Returns
         -------
@@ -453,24 +501,22 @@ class LeaveOneDomainOut(_DomainSplitter):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Rows of every domain.
         y : array-like of shape (n_samples,), default=None
+            Labels; rows with the unlabeled marker (-1 or NaN) are never test
+            rows, and mark the target rows when no domains are given.
         groups : array-like of int of shape (n_samples,), default=None
-            Domain ids, read when ``sample_domain`` is None.
+            Domain ids, read when ``sample_domain`` is None (sklearn's routing
+            off hands the splitter only ``groups``).
         sample_domain : array-like of int of shape (n_samples,), default=None
+            Domain ids: ``>= 0`` source, ``< 0`` target.
 
         Yields
         ------
         train, test : ndarray of int
         """
         sample_domain, labeled = domains_and_labels(X, y, groups, sample_domain)
-        held_out = self._held_out(sample_domain, labeled)
-        if not held_out:
-            raise ValueError(
-                f"LeaveOneDomainOut(domains={self.domains!r}) found no domain of "
-                "that kind with labeled rows to test on. "
-                f"{_ROUTING_HINT}"
-            )
-        for domain_id in held_out:
+        for domain_id in self._held_out(sample_domain, labeled):
             test_mask = (sample_domain == domain_id) & labeled
             yield np.flatnonzero(~test_mask), np.flatnonzero(test_mask)
 

@@ -26,36 +26,22 @@ from sktransfer import (
     make_transfer_pipeline,
     stack_domains,
 )
-from sktransfer.feature._tca import (
-    _knn_laplacian,
-    _label_coding,
-    _symmetrize_in_place,
-)
+from sktransfer.feature._eigensolvers import symmetrize_in_place
+from sktransfer.feature._tca import _knn_laplacian, _label_coding
 
 
-def _shifted(n_source=120, n_target=100, n_features=4, shift=0.8, seed=0):
-    rng = np.random.RandomState(seed)
-    X_source = rng.normal(size=(n_source, n_features))
-    X_target = rng.normal(shift, 1.2, size=(n_target, n_features))
-    sample_domain = np.r_[np.ones(n_source, dtype=int), np.full(n_target, -2)]
-    return np.vstack([X_source, X_target]), sample_domain
+@pytest.fixture
+def shifted(gaussian_domains):
+    """Factory: stacked ``(X, sample_domain)``; the target is shifted and wider."""
 
+    def build(n_source=120, n_target=100, n_features=4, shift=0.8, seed=0):
+        X_source, X_target = gaussian_domains(
+            n_source, n_target, n_features, shift, scale=1.2, seed=seed
+        )
+        sample_domain = np.r_[np.ones(n_source, dtype=int), np.full(n_target, -2)]
+        return np.vstack([X_source, X_target]), sample_domain
 
-def _spurious(seed=0, n=200):
-    """Labels follow feature 0; feature 1 follows them in the source only.
-
-    The target's feature 1 is shifted and unrelated to the label: a source-only
-    classifier leans on it, TCA removes the direction along which the domains'
-    means differ.
-    """
-    rng = np.random.RandomState(seed)
-    y_source, y_target = rng.randint(2, size=n), rng.randint(2, size=n)
-    X_source = np.c_[
-        2 * y_source - 1 + rng.normal(0, 1, n),
-        2 * (2 * y_source - 1) + rng.normal(0, 0.5, n),
-    ]
-    X_target = np.c_[2 * y_target - 1 + rng.normal(0, 1, n), 4 + rng.normal(0, 0.5, n)]
-    return X_source, y_source, X_target, y_target
+    return build
 
 
 def _problem_matrices(
@@ -92,8 +78,8 @@ def _largest_angle(a, b):
 
 
 @pytest.mark.parametrize("n_source", [90, 400], ids=["dense eigh", "ARPACK"])
-def test_components_solve_the_generalized_eigenproblem(n_source):
-    X, sample_domain = _shifted(n_source=n_source, n_target=n_source)
+def test_components_solve_the_generalized_eigenproblem(shifted, n_source):
+    X, sample_domain = shifted(n_source=n_source, n_target=n_source)
     tca = TransferComponentAnalysis(n_components=4, gamma=0.3, mu=0.5, solver="exact")
     tca.fit(X, sample_domain=sample_domain)
     A, B = _problem_matrices(X, sample_domain, rbf_kernel(X, gamma=0.3), mu=0.5)
@@ -106,8 +92,8 @@ def test_components_solve_the_generalized_eigenproblem(n_source):
     assert np.all(np.diff(tca.eigenvalues_) <= 0)
 
 
-def test_agrees_with_a_brute_force_eigensolver():
-    X, sample_domain = _shifted(n_source=60, n_target=50)
+def test_agrees_with_a_brute_force_eigensolver(shifted):
+    X, sample_domain = shifted(n_source=60, n_target=50)
     gram = rbf_kernel(X, gamma=0.2)
     A, B = _problem_matrices(X, sample_domain, gram, mu=0.1)
     values, vectors = linalg.eig(np.linalg.solve(B, A))
@@ -118,8 +104,8 @@ def test_agrees_with_a_brute_force_eigensolver():
     assert _largest_angle(gram @ vectors[:, top].real, embedding) < 1e-6
 
 
-def test_semi_supervised_agrees_with_a_brute_force_eigensolver():
-    X, sample_domain = _shifted(n_source=60, n_target=50)
+def test_semi_supervised_agrees_with_a_brute_force_eigensolver(shifted):
+    X, sample_domain = shifted(n_source=60, n_target=50)
     y = np.where(sample_domain >= 0, (X[:, 0] > 0).astype(int), -1)
     y[-5:] = 1  # a few labeled target rows take part too
     sstca = SemiSupervisedTCA(
@@ -132,7 +118,7 @@ def test_semi_supervised_agrees_with_a_brute_force_eigensolver():
         sample_domain,
         gram,
         mu=0.3,
-        labels=_label_coding(y),
+        labels=_label_coding(y, y != -1),
         label_weight=0.7,
         laplacian=_knn_laplacian(X, 5),
         locality=500.0 / X.shape[0] ** 2,
@@ -143,8 +129,8 @@ def test_semi_supervised_agrees_with_a_brute_force_eigensolver():
     assert _largest_angle(gram @ vectors[:, top].real, embedding) < 1e-6
 
 
-def test_semi_supervised_without_labels_or_locality_is_tca():
-    X, sample_domain = _shifted()
+def test_semi_supervised_without_labels_or_locality_is_tca(shifted):
+    X, sample_domain = shifted()
     y = np.where(sample_domain >= 0, (X[:, 0] > 0).astype(int), -1)
     tca = TransferComponentAnalysis(n_components=3, gamma=0.3)
     sstca = SemiSupervisedTCA(n_components=3, gamma=0.3, label_weight=0.0)
@@ -155,8 +141,8 @@ def test_semi_supervised_without_labels_or_locality_is_tca():
     )
 
 
-def test_label_weight_pulls_the_first_component_towards_the_labels():
-    X, sample_domain = _shifted(n_features=6, seed=3)
+def test_label_weight_pulls_the_first_component_towards_the_labels(shifted):
+    X, sample_domain = shifted(n_features=6, seed=3)
     labels = (X[:, 5] > 0).astype(int)  # a low-variance direction among six
     X[:, 5] *= 0.3
     y = np.where(sample_domain >= 0, labels, -1)
@@ -173,8 +159,8 @@ def test_label_weight_pulls_the_first_component_towards_the_labels():
     assert after > 2 * before
 
 
-def test_without_target_rows_it_is_pca_of_the_kernel_values():
-    X, _ = _shifted()
+def test_without_target_rows_it_is_pca_of_the_kernel_values(shifted):
+    X, _ = shifted()
     tca = TransferComponentAnalysis(n_components=3, gamma=0.3, mu=1e-6)
     embedding = tca.fit_transform(X)
     reference = PCA(n_components=3).fit_transform(rbf_kernel(X, gamma=0.3))
@@ -198,14 +184,15 @@ def test_knn_laplacian_by_hand():
 def test_symmetrize_in_place_by_bands():
     matrix = np.random.RandomState(0).normal(size=(7, 7))
     expected = (matrix + matrix.T) / 2
-    _symmetrize_in_place(matrix, block_rows=3)
+    symmetrize_in_place(matrix, block_rows=3)
     assert_array_equal(matrix, expected)
 
 
 def test_label_coding():
-    coding = _label_coding(np.array([0, 2, -1, 2]))
+    labeled = np.array([True, True, False, True])
+    coding = _label_coding(np.array([0, 2, -1, 2]), labeled)
     assert_array_equal(coding, [[1, 0], [0, 1], [0, 0], [0, 1]])
-    continuous = _label_coding(np.array([1.5, np.nan, 3.5]))
+    continuous = _label_coding(np.array([1.5, np.nan, 3.5]), labeled[[0, 2, 3]])
     assert_allclose(continuous.ravel(), [-1.0, 0.0, 1.0])
 
 
@@ -213,8 +200,8 @@ def test_label_coding():
 
 
 @pytest.mark.parametrize("solver", ["exact", "fast"])
-def test_transform_of_training_rows_is_the_fitted_embedding(solver):
-    X, sample_domain = _shifted()
+def test_transform_of_training_rows_is_the_fitted_embedding(shifted, solver):
+    X, sample_domain = shifted()
     tca = TransferComponentAnalysis(
         n_components=3, solver=solver, n_landmarks=50, random_state=0
     )
@@ -225,8 +212,8 @@ def test_transform_of_training_rows_is_the_fitted_embedding(solver):
 
 
 @pytest.mark.parametrize("solver", ["exact", "fast"])
-def test_shuffled_rows_give_shuffled_embedding(solver):
-    X, sample_domain = _shifted()
+def test_shuffled_rows_give_shuffled_embedding(shifted, solver):
+    X, sample_domain = shifted()
     order = np.random.RandomState(1).permutation(X.shape[0])
     make = dict(n_components=3, gamma=0.3, solver=solver, n_landmarks=500)
     embedding = TransferComponentAnalysis(**make).fit_transform(
@@ -238,8 +225,8 @@ def test_shuffled_rows_give_shuffled_embedding(solver):
     assert_allclose(shuffled, embedding[order], atol=1e-8)
 
 
-def test_new_rows_are_embedded_one_by_one():
-    X, sample_domain = _shifted()
+def test_new_rows_are_embedded_one_by_one(shifted):
+    X, sample_domain = shifted()
     tca = TransferComponentAnalysis(n_components=2, random_state=0)
     tca.fit(X, sample_domain=sample_domain)
     rows = X[[5, 150, 7]]
@@ -248,8 +235,8 @@ def test_new_rows_are_embedded_one_by_one():
     )
 
 
-def test_fast_equals_exact_when_every_row_is_a_landmark():
-    X, sample_domain = _shifted()
+def test_fast_equals_exact_when_every_row_is_a_landmark(shifted):
+    X, sample_domain = shifted()
     make = dict(n_components=4, gamma=0.3)
     exact = TransferComponentAnalysis(solver="exact", **make)
     fast = TransferComponentAnalysis(solver="fast", n_landmarks=X.shape[0], **make)
@@ -261,10 +248,10 @@ def test_fast_equals_exact_when_every_row_is_a_landmark():
     assert _largest_angle(fast.transform(X), exact.transform(X)) < 1e-6
 
 
-def test_fast_with_few_landmarks_stays_close_to_exact():
+def test_fast_with_few_landmarks_stays_close_to_exact(shifted):
     # Measured: largest principal angle 0.003 rad at 200 of 1200 rows; the
     # bounds leave a margin for other BLAS builds.
-    X, sample_domain = _shifted(n_source=600, n_target=600)
+    X, sample_domain = shifted(n_source=600, n_target=600)
     make = dict(n_components=5, gamma=0.2, random_state=0)
     exact = TransferComponentAnalysis(solver="exact", **make).fit(
         X, sample_domain=sample_domain
@@ -276,8 +263,8 @@ def test_fast_with_few_landmarks_stays_close_to_exact():
     assert_allclose(fast.eigenvalues_, exact.eigenvalues_, rtol=0.01)
 
 
-def test_auto_picks_the_path_by_size():
-    X, sample_domain = _shifted()
+def test_auto_picks_the_path_by_size(shifted):
+    X, sample_domain = shifted()
     tca = TransferComponentAnalysis(n_components=2).fit(X, sample_domain=sample_domain)
     assert tca.solver_ == "exact"
     assert tca.rank_ is None
@@ -290,8 +277,8 @@ def test_auto_picks_the_path_by_size():
     assert tca.n_landmarks_ == 50
 
 
-def test_fast_landmarks_come_from_both_domains():
-    X, sample_domain = _shifted(n_source=300, n_target=30)
+def test_fast_landmarks_come_from_both_domains(shifted):
+    X, sample_domain = shifted(n_source=300, n_target=30)
     tca = TransferComponentAnalysis(
         n_components=2, solver="fast", n_landmarks=40, random_state=0
     ).fit(X, sample_domain=sample_domain)
@@ -302,8 +289,8 @@ def test_fast_landmarks_come_from_both_domains():
 
 
 @pytest.mark.parametrize("solver", ["exact", "fast"])
-def test_sparse_input_with_a_linear_kernel_matches_dense(solver):
-    X, sample_domain = _shifted(n_features=30)
+def test_sparse_input_with_a_linear_kernel_matches_dense(shifted, solver):
+    X, sample_domain = shifted(n_features=30)
     X[np.abs(X) < 1.0] = 0.0
     make = dict(n_components=3, kernel="linear", solver=solver, random_state=0)
     dense = TransferComponentAnalysis(**make).fit_transform(
@@ -342,10 +329,10 @@ def test_sparse_text_is_never_densified(solver):
     assert peak < 100 * 2**20
 
 
-def test_helps_when_the_source_has_a_shifted_spurious_feature():
+def test_helps_when_the_source_has_a_shifted_spurious_feature(shortcut_pair):
     scores = []
     for seed in range(3):
-        X_source, y_source, X_target, y_target = _spurious(seed)
+        X_source, y_source, X_target, y_target = shortcut_pair(seed)
         X, y, sample_domain = stack_domains(
             source=(X_source, y_source), target=(X_target, None)
         )
@@ -361,9 +348,9 @@ def test_helps_when_the_source_has_a_shifted_spurious_feature():
     assert transfer > baseline + 0.15
 
 
-def test_pandas_output_and_feature_names():
+def test_pandas_output_and_feature_names(shifted):
     pd = pytest.importorskip("pandas")
-    X, sample_domain = _shifted()
+    X, sample_domain = shifted()
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     tca = TransferComponentAnalysis(n_components=2, random_state=0)
     tca.set_output(transform="pandas")
@@ -375,8 +362,8 @@ def test_pandas_output_and_feature_names():
     assert_array_equal(out.index, frame.index)
 
 
-def test_target_rows_inferred_from_unlabeled_marker():
-    X, sample_domain = _shifted()
+def test_target_rows_inferred_from_unlabeled_marker(shifted):
+    X, sample_domain = shifted()
     y = np.where(sample_domain >= 0, 1, -1)
     y[:60] = 0
     make = dict(n_components=2, random_state=0)
@@ -386,9 +373,9 @@ def test_target_rows_inferred_from_unlabeled_marker():
     )
 
 
-def test_deterministic_and_n_jobs_independent():
+def test_deterministic_and_n_jobs_independent(shifted):
     # Above 2048 rows the kernel values come in several blocks, shared out.
-    X, sample_domain = _shifted(n_source=2500, n_target=2500)
+    X, sample_domain = shifted(n_source=2500, n_target=2500)
     make = dict(n_components=3, solver="fast", n_landmarks=80, random_state=4)
     first = TransferComponentAnalysis(**make).fit_transform(
         X, sample_domain=sample_domain
@@ -402,8 +389,8 @@ def test_deterministic_and_n_jobs_independent():
     assert_allclose(spread, first, atol=1e-9)
 
 
-def test_pickle_round_trip():
-    X, sample_domain = _shifted()
+def test_pickle_round_trip(shifted):
+    X, sample_domain = shifted()
     tca = TransferComponentAnalysis(n_components=2, random_state=0)
     tca.fit(X, sample_domain=sample_domain)
     assert_allclose(
@@ -411,8 +398,8 @@ def test_pickle_round_trip():
     )
 
 
-def test_verbose_logs_the_solver(caplog):
-    X, sample_domain = _shifted()
+def test_verbose_logs_the_solver(shifted, caplog):
+    X, sample_domain = shifted()
     with caplog.at_level(logging.INFO, logger="sktransfer"):
         TransferComponentAnalysis(n_components=2, verbose=1).fit(
             X, sample_domain=sample_domain
@@ -423,8 +410,8 @@ def test_verbose_logs_the_solver(caplog):
 # -- composition ----------------------------------------------------------------------
 
 
-def test_grid_search_with_metadata_routing():
-    X_source, y_source, X_target, y_target = _spurious()
+def test_grid_search_with_metadata_routing(shortcut_pair):
+    X_source, y_source, X_target, y_target = shortcut_pair()
     X, y, sample_domain = stack_domains(
         source=(X_source, y_source), target=(X_target, None)
     )
@@ -440,8 +427,8 @@ def test_grid_search_with_metadata_routing():
     assert search.best_params_["tca__n_components"] in (1, 2)
 
 
-def test_grid_search_with_routing_off():
-    X_source, y_source, X_target, y_target = _spurious()
+def test_grid_search_with_routing_off(shortcut_pair):
+    X_source, y_source, X_target, y_target = shortcut_pair()
     X, y, sample_domain = stack_domains(
         source=(X_source, y_source), target=(X_target, None)
     )
@@ -456,30 +443,30 @@ def test_grid_search_with_routing_off():
 # -- errors ---------------------------------------------------------------------------
 
 
-def test_explicit_sample_domain_without_target_rows_raises():
-    X, _ = _shifted()
+def test_explicit_sample_domain_without_target_rows_raises(shifted):
+    X, _ = shifted()
     with pytest.raises(ValueError, match="needs target rows"):
         TransferComponentAnalysis(n_components=2).fit(
             X, sample_domain=np.ones(X.shape[0], dtype=int)
         )
 
 
-def test_no_source_rows_raises():
-    X, _ = _shifted()
+def test_no_source_rows_raises(shifted):
+    X, _ = shifted()
     with pytest.raises(ValueError, match="needs source rows"):
         TransferComponentAnalysis(n_components=2).fit(
             X, sample_domain=-np.ones(X.shape[0], dtype=int)
         )
 
 
-def test_too_many_components_raises():
-    X, sample_domain = _shifted(n_source=5, n_target=4)
+def test_too_many_components_raises(shifted):
+    X, sample_domain = shifted(n_source=5, n_target=4)
     with pytest.raises(ValueError, match="at most n_samples - 1 = 8"):
         TransferComponentAnalysis(n_components=9).fit(X, sample_domain=sample_domain)
 
 
-def test_more_components_than_landmarks_raises():
-    X, sample_domain = _shifted()
+def test_more_components_than_landmarks_raises(shifted):
+    X, sample_domain = shifted()
     with pytest.raises(ValueError, match="n_landmarks=10"):
         TransferComponentAnalysis(n_components=12, solver="fast", n_landmarks=10).fit(
             X, sample_domain=sample_domain
@@ -487,8 +474,8 @@ def test_more_components_than_landmarks_raises():
 
 
 @pytest.mark.parametrize("solver", ["exact", "fast"])
-def test_components_beyond_the_kernel_rank_raise(solver):
-    X, sample_domain = _shifted(n_features=2)
+def test_components_beyond_the_kernel_rank_raise(shifted, solver):
+    X, sample_domain = shifted(n_features=2)
     with pytest.raises(ValueError, match="Set n_components <= 2"):
         TransferComponentAnalysis(n_components=3, kernel="linear", solver=solver).fit(
             X, sample_domain=sample_domain
@@ -501,11 +488,11 @@ def test_too_large_for_the_exact_path_raises_before_computing():
         TransferComponentAnalysis(n_components=2, solver="exact").fit(X)
 
 
-def test_arpack_failure_raises():
-    X, sample_domain = _shifted(n_source=400, n_target=400)
+def test_arpack_failure_raises(shifted):
+    X, sample_domain = shifted(n_source=400, n_target=400)
     failure = ArpackNoConvergence("no convergence", np.zeros(0), np.zeros((0, 0)))
     with (
-        mock.patch("sktransfer.feature._tca.eigsh", side_effect=failure),
+        mock.patch("sktransfer.feature._eigensolvers.eigsh", side_effect=failure),
         pytest.raises(ValueError, match="did not converge"),
     ):
         TransferComponentAnalysis(n_components=3, solver="exact").fit(
@@ -513,22 +500,22 @@ def test_arpack_failure_raises():
         )
 
 
-def test_feature_mismatch_at_transform_raises():
-    X, sample_domain = _shifted()
+def test_feature_mismatch_at_transform_raises(shifted):
+    X, sample_domain = shifted()
     tca = TransferComponentAnalysis(n_components=2).fit(X, sample_domain=sample_domain)
     with pytest.raises(ValueError, match="features"):
         tca.transform(X[:, :2])
 
 
-def test_nan_raises():
-    X, sample_domain = _shifted()
+def test_nan_raises(shifted):
+    X, sample_domain = shifted()
     X[3, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         TransferComponentAnalysis(n_components=2).fit(X, sample_domain=sample_domain)
 
 
-def test_invalid_parameter_raises():
-    X, sample_domain = _shifted()
+def test_invalid_parameter_raises(shifted):
+    X, sample_domain = shifted()
     with pytest.raises(InvalidParameterError, match="n_components"):
         TransferComponentAnalysis(n_components=0).fit(X, sample_domain=sample_domain)
     with pytest.raises(InvalidParameterError, match="label_weight"):
@@ -539,20 +526,20 @@ def test_invalid_parameter_raises():
     ("y", "match"),
     [
         (None, "requires y"),
-        (np.full(220, -1), "needs labeled rows"),
+        (np.full(220, -1), "source rows .* carry the unlabeled marker"),
         (np.r_[np.zeros(120, int), np.full(100, -1)], "one class"),
         (np.tile([[0, 1], [1, 0]], (110, 1)), "Unknown label type"),
     ],
-    ids=["no y", "all unlabeled", "one class", "multilabel"],
+    ids=["no y", "unlabeled source", "one class", "multilabel"],
 )
-def test_semi_supervised_label_errors(y, match):
-    X, sample_domain = _shifted()
+def test_semi_supervised_label_errors(shifted, y, match):
+    X, sample_domain = shifted()
     with pytest.raises(ValueError, match=match):
         SemiSupervisedTCA(n_components=2).fit(X, y, sample_domain=sample_domain)
 
 
-def test_too_many_neighbours_raises():
-    X, sample_domain = _shifted(n_source=6, n_target=4)
+def test_too_many_neighbours_raises(shifted):
+    X, sample_domain = shifted(n_source=6, n_target=4)
     y = np.r_[np.arange(6) % 2, np.full(4, -1)]
     with pytest.raises(ValueError, match="n_neighbors=10"):
         SemiSupervisedTCA(n_components=2, locality=1.0, n_neighbors=10).fit(

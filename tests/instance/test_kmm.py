@@ -2,6 +2,7 @@
 
 import logging
 import pickle
+from functools import partial
 
 import cvxpy as cp
 import numpy as np
@@ -17,14 +18,15 @@ from sklearn.preprocessing import StandardScaler
 
 from sktransfer import KernelMeanMatching, make_transfer_pipeline, stack_domains
 from sktransfer.instance import kmm_weights
-from sktransfer.instance._kmm import _equal_rows_in, _onto_constraints
+from sktransfer.instance._kmm import _equal_rows_in
 
 
-def _shifted(n_source=150, n_target=80, n_features=3, shift=0.7, seed=0):
-    rng = np.random.RandomState(seed)
-    X_source = rng.normal(size=(n_source, n_features))
-    X_target = rng.normal(shift, 0.7, size=(n_target, n_features))
-    return X_source, X_target
+@pytest.fixture
+def shifted(gaussian_domains):
+    """Factory: ``(X_source, X_target)``; the target is shifted and narrower."""
+    return partial(
+        gaussian_domains, n_source=150, n_target=80, n_features=3, shift=0.7, scale=0.7
+    )
 
 
 def _sum_bounds(n_source, eps=None):
@@ -53,8 +55,8 @@ def _assert_feasible(weights, B, low, high):
     [(1000.0, None), (2.5, None), (1000.0, 0.001), (1.2, 0.01)],
     ids=["defaults", "B binds", "sum binds", "both bind"],
 )
-def test_weights_satisfy_the_constraints(solver, B, eps):
-    X_source, X_target = _shifted(shift=1.5)
+def test_weights_satisfy_the_constraints(shifted, solver, B, eps):
+    X_source, X_target = shifted(shift=1.5)
     weights = kmm_weights(
         X_source, X_target, B=B, eps=eps, solver=solver, random_state=0
     )
@@ -66,11 +68,11 @@ def test_weights_satisfy_the_constraints(solver, B, eps):
         assert weights.sum() == pytest.approx(low, rel=1e-6)
 
 
-def test_exact_weights_satisfy_the_kkt_conditions():
+def test_exact_weights_satisfy_the_kkt_conditions(shifted):
     # Independent optimality check: with g = K b - kappa and nu the multiplier of
     # the active sum bound (0 when inactive), g_i = -nu where 0 < b_i < B,
     # g_i >= -nu at b_i = 0 and g_i <= -nu at b_i = B.
-    X_source, X_target = _shifted(shift=1.0)
+    X_source, X_target = shifted(shift=1.0)
     B, gamma = 10.0, 0.2
     weights = kmm_weights(X_source, X_target, B=B, gamma=gamma, solver="exact")
     gram = rbf_kernel(X_source, gamma=gamma)
@@ -86,12 +88,12 @@ def test_exact_weights_satisfy_the_kkt_conditions():
 
 
 @pytest.mark.parametrize("solver", ["exact", "fast"])
-def test_identical_source_and_target_give_unit_weights(solver):
+def test_identical_source_and_target_give_unit_weights(shifted, solver):
     # b = 1 makes K b - kappa = 0 exactly when the target rows are the source
     # rows, so it is the minimum. K's condition number is about 1e14 here: the
     # objective is flat along its near-null directions, where Clarabel's
     # tolerance leaves the weights off 1 by up to 0.02 at the same objective.
-    X_source, _ = _shifted()
+    X_source, _ = shifted()
     weights = kmm_weights(X_source, X_source, solver=solver, random_state=0)
     assert_allclose(weights, 1.0, atol=0.05)
     gamma = 1 / (
@@ -123,8 +125,8 @@ def test_weights_follow_the_density_ratio(solver):
     assert weights[x > 0.5].mean() > 5 * weights[x < -0.5].mean()
 
 
-def test_fast_path_with_every_row_as_landmark_is_the_exact_problem():
-    X_source, X_target = _shifted()
+def test_fast_path_with_every_row_as_landmark_is_the_exact_problem(shifted):
+    X_source, X_target = shifted()
     exact = kmm_weights(X_source, X_target, gamma=0.3, solver="exact")
     fast = kmm_weights(X_source, X_target, gamma=0.3, solver="fast", n_components=1000)
     objective_exact = _paper_objective(exact, X_source, X_target, 0.3)
@@ -135,8 +137,8 @@ def test_fast_path_with_every_row_as_landmark_is_the_exact_problem():
     assert np.corrcoef(fast, exact)[0, 1] > 0.9999
 
 
-def test_fast_path_objective_within_one_percent_of_exact():
-    X_source, X_target = _shifted(n_source=600, n_target=300, n_features=10)
+def test_fast_path_objective_within_one_percent_of_exact(shifted):
+    X_source, X_target = shifted(n_source=600, n_target=300, n_features=10)
     exact = kmm_weights(X_source, X_target, gamma=0.05, solver="exact")
     fast = kmm_weights(
         X_source, X_target, gamma=0.05, solver="fast", n_components=100, random_state=0
@@ -148,8 +150,8 @@ def test_fast_path_objective_within_one_percent_of_exact():
     assert np.corrcoef(fast, exact)[0, 1] > 0.9
 
 
-def test_fast_path_reports_its_iterations_and_rank():
-    X_source, X_target = _shifted()
+def test_fast_path_reports_its_iterations_and_rank(shifted):
+    X_source, X_target = shifted()
     model = KernelMeanMatching(solver="fast", n_components=40, random_state=0)
     X, y, sample_domain = stack_domains(
         source=(X_source, np.arange(150) % 2), target=(X_target, None)
@@ -162,8 +164,8 @@ def test_fast_path_reports_its_iterations_and_rank():
     assert features_objective < 0  # below the value 0 at b = 0
 
 
-def test_auto_solver_chooses_by_size():
-    X_source, X_target = _shifted()
+def test_auto_solver_chooses_by_size(shifted):
+    X_source, X_target = shifted()
     X, y, sample_domain = stack_domains(
         source=(X_source, np.arange(150) % 2), target=(X_target, None)
     )
@@ -172,8 +174,8 @@ def test_auto_solver_chooses_by_size():
     assert model.n_components_ is None
 
 
-def test_median_heuristic_sets_gamma():
-    X_source, X_target = _shifted()
+def test_median_heuristic_sets_gamma(shifted):
+    X_source, X_target = shifted()
     X, y, sample_domain = stack_domains(
         source=(X_source, np.arange(150) % 2), target=(X_target, None)
     )
@@ -185,34 +187,15 @@ def test_median_heuristic_sets_gamma():
     assert linear.gamma_ is None
 
 
-def test_projection_onto_the_constraints():
-    rng = np.random.RandomState(0)
-    values = rng.normal(2.0, 1.5, size=50)
-    for low, high in [(0.0, 40.0), (120.0, 200.0)]:
-        projected = _onto_constraints(values, 3.0, low, high)
-        _assert_feasible(projected, 3.0, low, high)
-        # The projection is clip(v - tau, 0, B): one shift for every free entry.
-        free = (projected > 0) & (projected < 3.0)
-        shifts = values[free] - projected[free]
-        assert_allclose(shifts, shifts[0], atol=1e-9)
-        # ... and no feasible point is closer (checked against cvxpy).
-        b = cp.Variable(50)
-        cp.Problem(
-            cp.Minimize(cp.sum_squares(b - values)),
-            [b >= 0, b <= 3.0, cp.sum(b) >= low, cp.sum(b) <= high],
-        ).solve(solver=cp.CLARABEL)
-        assert_allclose(projected, b.value, atol=1e-5)
-
-
 # -- solver status and convergence ------------------------------------------------
 
 
-def test_exact_solver_failure_raises(monkeypatch):
+def test_exact_solver_failure_raises(shifted, monkeypatch):
     def fail(self, *args, **kwargs):
         raise cp.error.SolverError("numerical trouble")
 
     monkeypatch.setattr(cp.Problem, "solve", fail)
-    X_source, X_target = _shifted()
+    X_source, X_target = shifted()
     with pytest.raises(ValueError, match="Clarabel.*failed.*solver='fast'"):
         kmm_weights(X_source, X_target, solver="exact")
 
@@ -221,7 +204,7 @@ def test_exact_solver_failure_raises(monkeypatch):
     ("status", "outcome"),
     [(cp.INFEASIBLE_INACCURATE, ValueError), (cp.OPTIMAL_INACCURATE, Warning)],
 )
-def test_exact_solver_status_is_checked(monkeypatch, status, outcome):
+def test_exact_solver_status_is_checked(shifted, monkeypatch, status, outcome):
     solve = cp.Problem.solve
 
     def solve_then_report(self, *args, **kwargs):
@@ -230,7 +213,7 @@ def test_exact_solver_status_is_checked(monkeypatch, status, outcome):
         return value
 
     monkeypatch.setattr(cp.Problem, "solve", solve_then_report)
-    X_source, X_target = _shifted()
+    X_source, X_target = shifted()
     if outcome is ValueError:
         with pytest.raises(ValueError, match="status 'infeasible_inaccurate'"):
             kmm_weights(X_source, X_target, solver="exact")
@@ -240,8 +223,8 @@ def test_exact_solver_status_is_checked(monkeypatch, status, outcome):
         _assert_feasible(weights, 1000.0, *_sum_bounds(len(X_source)))
 
 
-def test_fast_solver_warns_when_iterations_run_out():
-    X_source, X_target = _shifted(shift=1.5)
+def test_fast_solver_warns_when_iterations_run_out(shifted):
+    X_source, X_target = shifted(shift=1.5)
     with pytest.warns(ConvergenceWarning, match="raise max_iter") as record:
         weights = kmm_weights(X_source, X_target, solver="fast", max_iter=2)
     assert record[0].filename == __file__  # the warning points at the user's call
@@ -256,18 +239,42 @@ def test_fast_solver_warns_when_iterations_run_out():
     assert record[0].filename == __file__
 
 
-def test_verbose_logs_the_iterations(caplog):
-    X_source, X_target = _shifted()
+def test_verbose_logs_the_iterations_at_level_two(shifted, caplog):
+    X_source, X_target = shifted()
     with caplog.at_level(logging.INFO, logger="sktransfer"):
         kmm_weights(X_source, X_target, solver="fast", verbose=1, random_state=0)
+    assert not any("KMM interior point" in message for message in caplog.messages)
+    assert any("fast solver done" in message for message in caplog.messages)
+    with caplog.at_level(logging.INFO, logger="sktransfer"):
+        kmm_weights(X_source, X_target, solver="fast", verbose=2, random_state=0)
     assert any("KMM interior point" in message for message in caplog.messages)
+
+
+@pytest.mark.parametrize("solver", ["exact", "fast"])
+def test_verbose_prints_progress_without_logging_configured(
+    classification_task, solver, monkeypatch, capsys
+):
+    # pytest's logging plugin puts handlers on the root logger; cutting the
+    # package's loggers off from it is what a user without logging set up has.
+    monkeypatch.setattr(logging.getLogger("sktransfer"), "propagate", False)
+    X, y, sample_domain = classification_task()
+    model = KernelMeanMatching(solver=solver, verbose=1, random_state=0)
+    model.fit(X, y, sample_domain=sample_domain)
+    err = capsys.readouterr().err
+    assert "KMM: weighting 150 source rows towards 80 target rows" in err
+    assert f"KMM: {solver} solver done after {model.n_iter_} iterations" in err
+    assert "fitting LogisticRegression on 150 labeled rows" in err
+    KernelMeanMatching(solver=solver, random_state=0).fit(
+        X, y, sample_domain=sample_domain
+    )
+    assert capsys.readouterr().err == ""
 
 
 # -- determinism, parallelism, sparse input ----------------------------------------
 
 
-def test_deterministic_given_random_state():
-    X_source, X_target = _shifted(n_source=1500, n_target=800)
+def test_deterministic_given_random_state(shifted):
+    X_source, X_target = shifted(n_source=1500, n_target=800)
     first = kmm_weights(X_source, X_target, n_components=50, random_state=3)
     again = kmm_weights(X_source, X_target, n_components=50, random_state=3)
     assert_array_equal(first, again)
@@ -275,8 +282,8 @@ def test_deterministic_given_random_state():
     assert not np.array_equal(first, other)
 
 
-def test_n_jobs_does_not_change_the_weights():
-    X_source, X_target = _shifted()
+def test_n_jobs_does_not_change_the_weights(shifted):
+    X_source, X_target = shifted()
     serial = kmm_weights(X_source, X_target, solver="fast", random_state=0)
     parallel = kmm_weights(X_source, X_target, solver="fast", n_jobs=2, random_state=0)
     assert_allclose(parallel, serial, rtol=1e-10)
@@ -297,14 +304,20 @@ def test_sparse_input_equals_dense(solver):
 # -- the meta-estimator ------------------------------------------------------------
 
 
-def _classification_task(seed=0):
-    X_source, X_target = _shifted(shift=1.0, seed=seed)
-    y_source = (X_source[:, 0] + X_source[:, 1] ** 2 > 1).astype(int)
-    return stack_domains(source=(X_source, y_source), target=(X_target, None))
+@pytest.fixture
+def classification_task(shifted):
+    """Factory: stacked ``X, y, sample_domain`` with unlabeled target rows."""
+
+    def build(seed=0):
+        X_source, X_target = shifted(shift=1.0, seed=seed)
+        y_source = (X_source[:, 0] + X_source[:, 1] ** 2 > 1).astype(int)
+        return stack_domains(source=(X_source, y_source), target=(X_target, None))
+
+    return build
 
 
-def test_estimator_gets_the_weights_at_mean_one():
-    X, y, sample_domain = _classification_task()
+def test_estimator_gets_the_weights_at_mean_one(classification_task):
+    X, y, sample_domain = classification_task()
     model = KernelMeanMatching(random_state=0).fit(X, y, sample_domain=sample_domain)
     source = sample_domain >= 0
     assert model.weights_.shape == (source.sum(),)
@@ -321,8 +334,8 @@ def test_estimator_gets_the_weights_at_mean_one():
     assert model.predict(X[~source]).shape == ((~source).sum(),)
 
 
-def test_labeled_target_rows_get_weight_one():
-    X_source, X_target = _shifted()
+def test_labeled_target_rows_get_weight_one(shifted):
+    X_source, X_target = shifted()
     y_source = (X_source[:, 0] > 0).astype(int)
     y_target = np.full(len(X_target), -1)
     y_target[:10] = (X_target[:10, 0] > 0.7).astype(int)
@@ -336,8 +349,8 @@ def test_labeled_target_rows_get_weight_one():
     assert model.n_training_rows_ == len(X_source) + 10
 
 
-def test_user_sample_weight_multiplies_the_weights():
-    X, y, sample_domain = _classification_task()
+def test_user_sample_weight_multiplies_the_weights(classification_task):
+    X, y, sample_domain = classification_task()
     sample_weight = np.linspace(0.5, 2.0, len(X))
     plain = KernelMeanMatching(random_state=0).fit(X, y, sample_domain=sample_domain)
     weighted = KernelMeanMatching(random_state=0).fit(
@@ -347,16 +360,16 @@ def test_user_sample_weight_multiplies_the_weights():
     assert_allclose(weighted.weights_, plain.weights_)
 
 
-def test_without_target_rows_it_is_the_unweighted_estimator():
-    X, y = _classification_task()[0][:150], _classification_task()[1][:150]
+def test_without_target_rows_it_is_the_unweighted_estimator(classification_task):
+    X, y = classification_task()[0][:150], classification_task()[1][:150]
     model = KernelMeanMatching().fit(X, y)
     assert_array_equal(model.weights_, 1.0)
     assert model.solver_ is None
     assert_allclose(model.estimator_.coef_, LogisticRegression().fit(X, y).coef_)
 
 
-def test_regressor_with_masked_target_rows():
-    X_source, X_target = _shifted()
+def test_regressor_with_masked_target_rows(shifted):
+    X_source, X_target = shifted()
     y_source = np.sin(X_source[:, 0]) + X_source[:, 1]
     X, y, sample_domain = stack_domains(
         source=(X_source, y_source), target=(X_target, None), task="regression"
@@ -393,8 +406,8 @@ def test_reweighting_helps_a_misspecified_model():
     assert error_kmm < 0.2 * error_plain
 
 
-def test_scaler_before_kmm_scales_the_target_rows_too():
-    X, y, sample_domain = _classification_task()
+def test_scaler_before_kmm_scales_the_target_rows_too(classification_task):
+    X, y, sample_domain = classification_task()
     X = X * [1.0, 10.0, 100.0] + [0.0, 5.0, -3.0]
     pipe = make_pipeline(StandardScaler(), KernelMeanMatching(random_state=0))
     pipe.fit(X, y, kernelmeanmatching__sample_domain=sample_domain)
@@ -410,8 +423,8 @@ def test_scaler_before_kmm_scales_the_target_rows_too():
     assert_allclose(transfer[-1].weights_, expected)
 
 
-def test_pickle_keeps_the_fitted_model():
-    X, y, sample_domain = _classification_task()
+def test_pickle_keeps_the_fitted_model(classification_task):
+    X, y, sample_domain = classification_task()
     model = KernelMeanMatching(random_state=0).fit(X, y, sample_domain=sample_domain)
     restored = pickle.loads(pickle.dumps(model))
     assert_array_equal(restored.predict(X), model.predict(X))
@@ -421,17 +434,19 @@ def test_pickle_keeps_the_fitted_model():
 # -- errors ------------------------------------------------------------------------
 
 
-def test_no_target_rows_is_an_error_when_sample_domain_says_so():
-    X, y, _ = _classification_task()
+def test_no_target_rows_is_an_error_when_sample_domain_says_so(
+    classification_task, shifted
+):
+    X, y, _ = classification_task()
     with pytest.raises(ValueError, match="needs target rows"):
         KernelMeanMatching().fit(X[:150], y[:150], sample_domain=np.ones(150, int))
-    X_source, _ = _shifted()
-    with pytest.raises(ValueError, match="KMM needs target rows"):
+    X_source, _ = shifted()
+    with pytest.raises(ValueError, match="0 sample"):
         kmm_weights(X_source, np.empty((0, 3)))
 
 
-def test_infeasible_bounds_are_an_error():
-    X_source, X_target = _shifted()
+def test_infeasible_bounds_are_an_error(shifted):
+    X_source, X_target = shifted()
     with pytest.raises(ValueError, match="infeasible.*Raise B above 1 - eps"):
         kmm_weights(X_source, X_target, B=0.5, eps=0.1)
 
@@ -443,31 +458,31 @@ def test_too_large_for_the_exact_path_names_the_fix():
 
 
 def test_feature_mismatch_between_domains():
-    with pytest.raises(ValueError, match="same features"):
+    with pytest.raises(ValueError, match="3 features, but KernelMeanMatching is"):
         kmm_weights(np.zeros((5, 2)), np.zeros((5, 3)))
 
 
-def test_nan_is_rejected():
-    X_source, X_target = _shifted()
+def test_nan_is_rejected(shifted, classification_task):
+    X_source, X_target = shifted()
     X_target[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         kmm_weights(X_source, X_target)
-    X, y, sample_domain = _classification_task()
+    X, y, sample_domain = classification_task()
     X[0, 1] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         KernelMeanMatching().fit(X, y, sample_domain=sample_domain)
 
 
-def test_estimator_without_sample_weight_is_a_type_error():
-    X, y, sample_domain = _classification_task()
+def test_estimator_without_sample_weight_is_a_type_error(classification_task):
+    X, y, sample_domain = classification_task()
     with pytest.raises(TypeError, match="does not accept sample_weight"):
         KernelMeanMatching(KNeighborsClassifier()).fit(
             X, y, sample_domain=sample_domain
         )
 
 
-def test_other_input_errors():
-    X, y, sample_domain = _classification_task()
+def test_other_input_errors(classification_task):
+    X, y, sample_domain = classification_task()
     with pytest.raises(ValueError, match="requires y"):
         KernelMeanMatching().fit(X, None, sample_domain=sample_domain)
     unlabeled_source = y.copy()

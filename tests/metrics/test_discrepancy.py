@@ -33,13 +33,6 @@ KERNELS = [
 ]
 
 
-def _pair(n_source=200, n_target=150, n_features=2, shift=0.0, seed=0):
-    rng = np.random.RandomState(seed)
-    X_source = rng.normal(size=(n_source, n_features))
-    X_target = rng.normal(shift, 1.0, size=(n_target, n_features))
-    return X_source, X_target
-
-
 def _brute_force(X_source, X_target, kernel, params, biased):
     """MMD^2 from the full kernel matrices, written from the definitions."""
     arguments = dict(params.get("kernel_params") or {})
@@ -61,15 +54,17 @@ def _brute_force(X_source, X_target, kernel, params, biased):
 # -- MMD^2: closed forms and brute force --------------------------------------------
 
 
-def test_linear_kernel_biased_is_squared_distance_between_means():
-    X_source, X_target = _pair(shift=0.8, n_features=3)
+def test_linear_kernel_biased_is_squared_distance_between_means(gaussian_domains):
+    X_source, X_target = gaussian_domains(shift=0.8, n_features=3)
     difference = X_source.mean(axis=0) - X_target.mean(axis=0)
     value = mmd2(X_source, X_target, kernel="linear", method="biased")
     assert_allclose(value, difference @ difference, rtol=1e-12)
 
 
-def test_linear_kernel_unbiased_matches_a_double_loop():
-    X_source, X_target = _pair(n_source=5, n_target=4, n_features=3, shift=0.5)
+def test_linear_kernel_unbiased_matches_a_double_loop(gaussian_domains):
+    X_source, X_target = gaussian_domains(
+        n_source=5, n_target=4, n_features=3, shift=0.5
+    )
     m, n = len(X_source), len(X_target)
     within_source = sum(
         X_source[i] @ X_source[j] for i in range(m) for j in range(m) if i != j
@@ -89,18 +84,18 @@ def test_linear_kernel_unbiased_matches_a_double_loop():
 @pytest.mark.parametrize(("kernel", "params"), KERNELS, ids=[k for k, _ in KERNELS])
 @pytest.mark.parametrize("method", ["unbiased", "biased"])
 def test_quadratic_statistics_match_the_full_kernel_matrix(
-    kernel, params, method, monkeypatch
+    gaussian_domains, kernel, params, method, monkeypatch
 ):
     # Blocks of 7 rows: many blocks on both sides, and a ragged last one.
     monkeypatch.setattr(_discrepancy, "_BLOCK_ROWS", 7)
-    X_source, X_target = _pair(n_source=40, n_target=33, shift=0.5)
+    X_source, X_target = gaussian_domains(n_source=40, n_target=33, shift=0.5)
     value = mmd2(X_source, X_target, kernel=kernel, method=method, n_jobs=2, **params)
     expected = _brute_force(X_source, X_target, kernel, params, method == "biased")
     assert_allclose(value, expected, rtol=1e-10, atol=1e-13)
 
 
-def test_unbiased_beyond_the_default_block_size():
-    X_source, X_target = _pair(n_source=2100, n_target=300, shift=0.3)
+def test_unbiased_beyond_the_default_block_size(gaussian_domains):
+    X_source, X_target = gaussian_domains(n_source=2100, n_target=300, shift=0.3)
     value = mmd2(X_source, X_target, gamma=0.5)
     expected = _brute_force(X_source, X_target, "rbf", {"gamma": 0.5}, False)
     assert_allclose(value, expected, rtol=1e-10)
@@ -108,8 +103,10 @@ def test_unbiased_beyond_the_default_block_size():
 
 @pytest.mark.parametrize(("kernel", "params"), KERNELS, ids=[k for k, _ in KERNELS])
 @pytest.mark.parametrize("as_sparse", [False, True], ids=["dense", "sparse"])
-def test_paired_kernel_is_the_diagonal_of_the_kernel_matrix(kernel, params, as_sparse):
-    A, B = _pair(n_source=20, n_target=20, n_features=4, shift=0.3)
+def test_paired_kernel_is_the_diagonal_of_the_kernel_matrix(
+    gaussian_domains, kernel, params, as_sparse
+):
+    A, B = gaussian_domains(n_source=20, n_target=20, n_features=4, shift=0.3)
     A[3] = 0.0  # a zero row: cosine is 0 there, as in sklearn
     arguments = {**(params.get("kernel_params") or {})}
     if "gamma" in params:
@@ -120,8 +117,8 @@ def test_paired_kernel_is_the_diagonal_of_the_kernel_matrix(kernel, params, as_s
     assert_allclose(_paired_kernel(A, B, kernel, arguments), expected, rtol=1e-12)
 
 
-def test_paired_kernel_defaults_follow_sklearn():
-    A, B = _pair(n_source=10, n_target=10, n_features=3)
+def test_paired_kernel_defaults_follow_sklearn(gaussian_domains):
+    A, B = gaussian_domains(n_source=10, n_target=10, n_features=3)
     for kernel in ("rbf", "laplacian", "poly"):
         expected = np.diag(pairwise_kernels(A, B, metric=kernel))
         assert_allclose(_paired_kernel(A, B, kernel, {}), expected, rtol=1e-12)
@@ -146,29 +143,31 @@ def test_population_value_of_two_gaussians():
     assert abs(linear - truth) < 0.02
 
 
-def test_identical_distributions_give_mmd_near_zero():
-    X_source, X_target = _pair(n_source=500, n_target=500)
+def test_identical_distributions_give_mmd_near_zero(gaussian_domains):
+    X_source, X_target = gaussian_domains(n_source=500, n_target=500)
     assert abs(mmd2(X_source, X_target, random_state=0)) < 0.01
-    X_source, X_target = _pair(n_source=5000, n_target=5000)
+    X_source, X_target = gaussian_domains(n_source=5000, n_target=5000)
     assert abs(mmd2(X_source, X_target, method="linear", random_state=0)) < 0.01
 
 
-def test_biased_exceeds_unbiased_and_is_nonnegative():
-    X_source, X_target = _pair(n_source=100, n_target=100)
+def test_biased_exceeds_unbiased_and_is_nonnegative(gaussian_domains):
+    X_source, X_target = gaussian_domains(n_source=100, n_target=100)
     biased = mmd2(X_source, X_target, gamma=0.5, method="biased")
     assert biased >= 0
     assert biased > mmd2(X_source, X_target, gamma=0.5)
 
 
-def test_median_heuristic_is_the_default_gamma():
-    X_source, X_target = _pair(n_source=60, n_target=50, shift=0.5)
+def test_median_heuristic_is_the_default_gamma(gaussian_domains):
+    X_source, X_target = gaussian_domains(n_source=60, n_target=50, shift=0.5)
     gamma = gamma_from_bandwidth(median_bandwidth(X_source, X_target))
     assert_allclose(mmd2(X_source, X_target), mmd2(X_source, X_target, gamma=gamma))
 
 
 @pytest.mark.parametrize("method", ["unbiased", "biased", "linear"])
-def test_sparse_input_gives_the_dense_value(method):
-    X_source, X_target = _pair(n_source=60, n_target=50, n_features=5, shift=0.5)
+def test_sparse_input_gives_the_dense_value(gaussian_domains, method):
+    X_source, X_target = gaussian_domains(
+        n_source=60, n_target=50, n_features=5, shift=0.5
+    )
     X_source[X_source < 0.5] = 0.0
     X_target[X_target < 0.5] = 0.0
     for kernel in ("linear", "rbf"):
@@ -183,9 +182,9 @@ def test_sparse_input_gives_the_dense_value(method):
         assert_allclose(sparse, dense, rtol=1e-10)
 
 
-def test_linear_statistic_uses_the_first_pairs_of_the_smaller_domain():
+def test_linear_statistic_uses_the_first_pairs_of_the_smaller_domain(gaussian_domains):
     # 7 source rows, 4 target rows: 2 pairs, so 4 rows of each domain enter.
-    X_source, X_target = _pair(n_source=7, n_target=4, shift=1.0)
+    X_source, X_target = gaussian_domains(n_source=7, n_target=4, shift=1.0)
     rng = np.random.RandomState(0)
     rng.randint(np.iinfo(np.int32).max)  # the median heuristic's seed
     source = rng.permutation(7)[:4]
@@ -202,33 +201,33 @@ def test_linear_statistic_uses_the_first_pairs_of_the_smaller_domain():
 
 
 @pytest.mark.parametrize("method", ["unbiased", "biased", "linear"])
-def test_mmd2_test_separates_same_from_shifted(method):
+def test_mmd2_test_separates_same_from_shifted(gaussian_domains, method):
     n = 2000 if method == "linear" else 150
-    X_source, X_target = _pair(n_source=n, n_target=n)
+    X_source, X_target = gaussian_domains(n_source=n, n_target=n)
     same = mmd2_test(X_source, X_target, method=method, random_state=0)
     assert same.pvalue > 0.05
-    X_source, X_target = _pair(n_source=n, n_target=n, shift=0.6)
+    X_source, X_target = gaussian_domains(n_source=n, n_target=n, shift=0.6)
     shifted = mmd2_test(X_source, X_target, method=method, random_state=0)
     assert shifted.pvalue < 0.01
 
 
-def test_permutation_pvalue_counts_the_observed_value():
-    X_source, X_target = _pair(n_source=80, n_target=60, shift=2.0)
+def test_permutation_pvalue_counts_the_observed_value(gaussian_domains):
+    X_source, X_target = gaussian_domains(n_source=80, n_target=60, shift=2.0)
     result = mmd2_test(X_source, X_target, n_permutations=99, random_state=0)
     assert isinstance(result, MMDTestResult)
     assert result.pvalue == pytest.approx(1 / 100)
 
 
 @pytest.mark.parametrize("method", ["unbiased", "biased", "linear"])
-def test_test_statistic_equals_mmd2(method):
-    X_source, X_target = _pair(n_source=90, n_target=70, shift=0.4)
+def test_test_statistic_equals_mmd2(gaussian_domains, method):
+    X_source, X_target = gaussian_domains(n_source=90, n_target=70, shift=0.4)
     statistic, _ = mmd2_test(X_source, X_target, method=method, random_state=3)
     expected = mmd2(X_source, X_target, method=method, random_state=3)
     assert_allclose(statistic, expected, rtol=1e-10)
 
 
-def test_permuted_statistics_match_mmd2_on_the_permuted_split():
-    X_source, X_target = _pair(n_source=12, n_target=9, shift=0.4)
+def test_permuted_statistics_match_mmd2_on_the_permuted_split(gaussian_domains):
+    X_source, X_target = gaussian_domains(n_source=12, n_target=9, shift=0.4)
     pooled = np.vstack([X_source, X_target])
     gram = pairwise_kernels(pooled, metric="rbf", gamma=0.5)
     order = np.random.RandomState(1).permutation(21)
@@ -245,27 +244,29 @@ def test_permuted_statistics_match_mmd2_on_the_permuted_split():
 # -- proxy A-distance ----------------------------------------------------------------
 
 
-def test_pad_near_zero_for_identical_distributions():
-    X_source, X_target = _pair(n_source=300, n_target=300)
+def test_pad_near_zero_for_identical_distributions(gaussian_domains):
+    X_source, X_target = gaussian_domains(n_source=300, n_target=300)
     assert abs(proxy_a_distance(X_source, X_target, random_state=0)) < 0.3
 
 
-def test_pad_near_two_for_separated_domains():
-    X_source, X_target = _pair(n_source=200, n_target=200, shift=5.0)
+def test_pad_near_two_for_separated_domains(gaussian_domains):
+    X_source, X_target = gaussian_domains(n_source=200, n_target=200, shift=5.0)
     assert proxy_a_distance(X_source, X_target, random_state=0) > 1.9
 
 
 @pytest.mark.parametrize(
     "estimator", [None, LogisticRegression()], ids=["default", "unbalanced"]
 )
-def test_unequal_sizes_do_not_make_identical_domains_apart(estimator):
-    X_source, X_target = _pair(n_source=1000, n_target=100)
+def test_unequal_sizes_do_not_make_identical_domains_apart(gaussian_domains, estimator):
+    X_source, X_target = gaussian_domains(n_source=1000, n_target=100)
     pad = proxy_a_distance(X_source, X_target, estimator=estimator, random_state=0)
     assert abs(pad) < 0.3
 
 
-def test_pad_accepts_sparse_input():
-    X_source, X_target = _pair(n_source=100, n_target=100, n_features=4, shift=5.0)
+def test_pad_accepts_sparse_input(gaussian_domains):
+    X_source, X_target = gaussian_domains(
+        n_source=100, n_target=100, n_features=4, shift=5.0
+    )
     pad = proxy_a_distance(
         sp.csr_matrix(X_source), sp.csr_matrix(X_target), random_state=0
     )
@@ -429,44 +430,44 @@ ALL_PAIR_FUNCTIONS = [mmd2, mmd2_test, proxy_a_distance]
 
 
 @pytest.mark.parametrize("function", ALL_PAIR_FUNCTIONS)
-def test_feature_mismatch_is_refused(function):
-    X_source, _ = _pair(n_features=3)
-    _, X_target = _pair(n_features=2)
+def test_feature_mismatch_is_refused(gaussian_domains, function):
+    X_source, _ = gaussian_domains(n_features=3)
+    _, X_target = gaussian_domains(n_features=2)
     with pytest.raises(ValueError, match="Feature mismatch"):
         function(X_source, X_target)
 
 
 @pytest.mark.parametrize("function", ALL_PAIR_FUNCTIONS)
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
-def test_non_finite_values_are_refused(function, bad):
-    X_source, X_target = _pair()
+def test_non_finite_values_are_refused(gaussian_domains, function, bad):
+    X_source, X_target = gaussian_domains()
     X_target[3, 1] = bad
     with pytest.raises(ValueError, match="X_target contains NaN or infinite.*Impute"):
         function(X_source, X_target)
 
 
-def test_non_finite_sparse_values_are_refused():
-    X_source, X_target = _pair()
+def test_non_finite_sparse_values_are_refused(gaussian_domains):
+    X_source, X_target = gaussian_domains()
     X_source[0, 0] = np.nan
     with pytest.raises(ValueError, match="X_source contains NaN"):
         mmd2(sp.csr_matrix(X_source), X_target, kernel="linear")
 
 
 @pytest.mark.parametrize("method", ["unbiased", "biased", "linear"])
-def test_one_row_is_refused(method):
-    X_source, X_target = _pair()
+def test_one_row_is_refused(gaussian_domains, method):
+    X_source, X_target = gaussian_domains()
     with pytest.raises(ValueError, match="at least 2 rows per domain.*target"):
         mmd2(X_source, X_target[:1], method=method)
 
 
-def test_linear_test_needs_two_pairs():
-    X_source, X_target = _pair()
+def test_linear_test_needs_two_pairs(gaussian_domains):
+    X_source, X_target = gaussian_domains()
     with pytest.raises(ValueError, match="at least 4 rows per domain"):
         mmd2_test(X_source, X_target[:3], method="linear")
 
 
-def test_one_dimensional_input_is_refused():
-    X_source, X_target = _pair()
+def test_one_dimensional_input_is_refused(gaussian_domains):
+    X_source, X_target = gaussian_domains()
     with pytest.raises(ValueError, match="reshape"):
         mmd2(X_source[:, 0], X_target)
 
@@ -479,8 +480,8 @@ def test_permutation_test_refuses_too_many_rows(method):
         mmd2_test(X_source, X_target, gamma=1.0, method=method)
 
 
-def test_bad_parameters_are_refused():
-    X_source, X_target = _pair()
+def test_bad_parameters_are_refused(gaussian_domains):
+    X_source, X_target = gaussian_domains()
     with pytest.raises(ValueError, match="'method' parameter of mmd2"):
         mmd2(X_source, X_target, method="quadratic")
     with pytest.raises(ValueError, match="'method' parameter of mmd2_test"):
@@ -493,8 +494,8 @@ def test_bad_parameters_are_refused():
         proxy_a_distance(X_source, X_target, cv=1)
 
 
-def test_pad_needs_cv_rows_per_domain():
-    X_source, X_target = _pair()
+def test_pad_needs_cv_rows_per_domain(gaussian_domains):
+    X_source, X_target = gaussian_domains()
     with pytest.raises(ValueError, match="cv=5 needs at least 5 rows.*target"):
         proxy_a_distance(X_source, X_target[:4])
 
@@ -528,8 +529,8 @@ def test_summary_refuses_small_domains_and_unlabeled_source():
 # -- determinism ---------------------------------------------------------------------
 
 
-def test_results_depend_only_on_random_state():
-    X_source, X_target = _pair(n_source=1200, n_target=900, shift=0.2)
+def test_results_depend_only_on_random_state(gaussian_domains):
+    X_source, X_target = gaussian_domains(n_source=1200, n_target=900, shift=0.2)
     # The global generator is not touched when random_state is given.
     state = np.random.get_state()[1].copy()  # noqa: NPY002
     for method in ("unbiased", "linear"):
@@ -548,8 +549,8 @@ def test_results_depend_only_on_random_state():
     assert np.array_equal(np.random.get_state()[1], state)  # noqa: NPY002
 
 
-def test_linear_statistic_changes_with_the_seed():
-    X_source, X_target = _pair(n_source=400, n_target=400, shift=0.5)
+def test_linear_statistic_changes_with_the_seed(gaussian_domains):
+    X_source, X_target = gaussian_domains(n_source=400, n_target=400, shift=0.5)
     values = {
         mmd2(X_source, X_target, method="linear", gamma=0.5, random_state=seed)
         for seed in range(3)
@@ -557,10 +558,10 @@ def test_linear_statistic_changes_with_the_seed():
     assert len(values) == 3
 
 
-def test_default_estimators_scale_the_features():
+def test_default_estimators_scale_the_features(gaussian_domains):
     # Features on wildly different scales: the default pipeline standardizes,
     # so logistic regression converges and separates the domains.
-    X_source, X_target = _pair(n_source=100, n_target=100, shift=5.0)
+    X_source, X_target = gaussian_domains(n_source=100, n_target=100, shift=5.0)
     scale = np.array([1e4, 1e-4])
     expected = proxy_a_distance(X_source, X_target, random_state=0)
     pad = proxy_a_distance(X_source * scale, X_target * scale, random_state=0)

@@ -4,10 +4,12 @@ import warnings
 
 import numpy as np
 import pytest
-from _data import shortcut_domains
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn import config_context
 from sklearn.base import clone
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
@@ -25,6 +27,8 @@ from sktransfer.model_selection import (
     ImportanceWeightedScorer,
     NegativeTransferGuard,
     NegativeTransferWarning,
+    TargetKFold,
+    TargetStratifiedKFold,
     TargetStratifiedShuffleSplit,
 )
 from sktransfer.model_selection._guard import (
@@ -45,7 +49,9 @@ def _guard(**params):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_guard_falls_back_when_source_labels_contradict_the_target(seed):
+def test_guard_falls_back_when_source_labels_contradict_the_target(
+    shortcut_domains, seed
+):
     X, y, sample_domain, Xt, yt = shortcut_domains(seed, contradicting=True)
     with pytest.warns(NegativeTransferWarning, match="kept target_only"):
         guard = _guard().fit(X, y, sample_domain=sample_domain)
@@ -62,7 +68,7 @@ def test_guard_falls_back_when_source_labels_contradict_the_target(seed):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_guard_keeps_transfer_when_it_helps(seed):
+def test_guard_keeps_transfer_when_it_helps(shortcut_domains, seed):
     X, y, sample_domain, Xt, yt = shortcut_domains(seed)
     with warnings.catch_warnings():
         warnings.simplefilter("error", NegativeTransferWarning)
@@ -77,7 +83,7 @@ def test_guard_keeps_transfer_when_it_helps(seed):
     assert guard.score(Xt, yt) > target_only.score(Xt, yt)
 
 
-def test_gain_and_its_standard_error_come_from_the_fold_scores():
+def test_gain_and_its_standard_error_come_from_the_fold_scores(shortcut_domains):
     X, y, sample_domain, _, _ = shortcut_domains(0)
     guard = _guard().fit(X, y, sample_domain=sample_domain)
     results = guard.cv_results_
@@ -100,7 +106,7 @@ def test_corrected_standard_error():
     assert np.isnan(corrected_standard_error(np.array([0.1]), 0.25))
 
 
-def test_default_cv_is_stratified_target_kfold():
+def test_default_cv_is_stratified_target_kfold(shortcut_domains):
     X, y, sample_domain, _, _ = shortcut_domains(0, n_labeled=30)
     guard = NegativeTransferGuard(_tca_pipeline(), random_state=0)
     guard.fit(X, y, sample_domain=sample_domain)
@@ -108,7 +114,7 @@ def test_default_cv_is_stratified_target_kfold():
     assert guard.cv_results_["fold_scores"].shape == (4, 5)
 
 
-def test_without_target_labels_the_guard_warns_and_fits_unguarded():
+def test_without_target_labels_the_guard_warns_and_fits_unguarded(shortcut_domains):
     X, y, sample_domain, Xt, _ = shortcut_domains(0, n_labeled=0)
     with pytest.warns(UserWarning, match="0 labeled target rows"):
         guard = _guard().fit(X, y, sample_domain=sample_domain)
@@ -120,7 +126,7 @@ def test_without_target_labels_the_guard_warns_and_fits_unguarded():
     assert_array_equal(guard.predict(Xt), unguarded.predict(Xt))
 
 
-def test_label_free_guard_leaves_out_the_target_only_baseline():
+def test_label_free_guard_leaves_out_the_target_only_baseline(shortcut_domains):
     X, y, sample_domain, _, _ = shortcut_domains(0, n_labeled=0)
     guard = NegativeTransferGuard(
         KernelMeanMatching(LogisticRegression(), B=10),
@@ -138,7 +144,7 @@ def test_label_free_guard_leaves_out_the_target_only_baseline():
     assert "not scored" in guard.report()
 
 
-def test_baselines_can_be_chosen_and_given_a_learner():
+def test_baselines_can_be_chosen_and_given_a_learner(shortcut_domains):
     X, y, sample_domain, _, _ = shortcut_domains(0)
     guard = _guard(baselines=("source_only",), baseline=DecisionTreeClassifier())
     guard.fit(X, y, sample_domain=sample_domain)
@@ -166,7 +172,7 @@ def test_baseline_learner_is_found_inside_the_transfer_estimator():
         baseline_learner(TransferComponentAnalysis())
 
 
-def test_guard_errors():
+def test_guard_errors(shortcut_domains):
     X, y, sample_domain, _, _ = shortcut_domains(0)
     with pytest.raises(ValueError, match="Unknown baselines"):
         _guard(baselines=("target",)).fit(X, y, sample_domain=sample_domain)
@@ -176,7 +182,7 @@ def test_guard_errors():
         _guard().set_params(cv=1).fit(X, y, sample_domain=sample_domain)
 
 
-def test_guard_is_deterministic_and_parallel_gives_the_same_result():
+def test_guard_is_deterministic_and_parallel_gives_the_same_result(shortcut_domains):
     X, y, sample_domain, _, _ = shortcut_domains(1)
     first = _guard().fit(X, y, sample_domain=sample_domain)
     again = _guard(n_jobs=2).fit(X, y, sample_domain=sample_domain)
@@ -184,7 +190,7 @@ def test_guard_is_deterministic_and_parallel_gives_the_same_result():
     assert first.transfer_gain_ == again.transfer_gain_
 
 
-def test_guard_clones_pickles_and_reports(caplog):
+def test_guard_clones_pickles_and_reports(shortcut_domains, caplog):
     X, y, sample_domain, Xt, _ = shortcut_domains(2)
     with caplog.at_level(logging.INFO, logger="sktransfer.model_selection._guard"):
         guard = clone(_guard(verbose=1)).fit(X, y, sample_domain=sample_domain)
@@ -212,3 +218,95 @@ def test_guard_on_a_regression_with_a_contradicting_source():
         guard.fit(X, y, sample_domain=sample_domain)
     assert guard.n_splits_ == 5  # TargetKFold for a regressor
     assert guard.score(Xt[30:], yt[30:]) > 0.95
+
+
+# -- scores that are NaN on some folds ----------------------------------------------
+
+
+def _target_folds_of_one_class():
+    """24 labeled target rows in 4 unshuffled folds of 6: folds 1 and 2 hold
+    both classes, fold 3 only class 0 and fold 4 only class 1."""
+    rng = np.random.RandomState(0)
+    ys = rng.randint(2, size=100)
+    Xs = np.c_[2 * ys - 1 + rng.normal(0, 1, 100), rng.normal(0, 1, 100)]
+    labels = np.r_[np.tile([0, 1], 6), np.zeros(6, dtype=int), np.ones(6, dtype=int)]
+    yt = np.r_[labels, rng.randint(2, size=16)]
+    Xt = np.c_[yt - 0.5 + rng.normal(0, 1, 40), rng.normal(0.5, 1, 40)]
+    yt_train = np.r_[labels, np.full(16, -1)]
+    return stack_domains(source=(Xs, ys), target=(Xt, yt_train))
+
+
+def _roc_auc_guard(cv):
+    return NegativeTransferGuard(
+        KernelMeanMatching(LogisticRegression()), cv=cv, scoring="roc_auc"
+    )
+
+
+def test_guard_refuses_a_verdict_when_every_fold_score_is_nan():
+    X, y, sample_domain = _target_folds_of_one_class()
+    # One labeled target row per fold: roc_auc is undefined on every fold.
+    with (
+        pytest.warns(UndefinedMetricWarning),
+        pytest.raises(ValueError, match="scored NaN on all 24 splits"),
+    ):
+        _roc_auc_guard(TargetKFold(24)).fit(X, y, sample_domain=sample_domain)
+
+
+def test_guard_compares_only_the_folds_where_every_candidate_scored():
+    X, y, sample_domain = _target_folds_of_one_class()
+    guard = _roc_auc_guard(TargetKFold(4))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        guard.fit(X, y, sample_domain=sample_domain)
+    messages = [str(w.message) for w in caught]
+    assert any("2 of 4 splits gave a NaN score" in m for m in messages)
+    assert_array_equal(guard.valid_splits_, [True, True, False, False])
+    scores = guard.cv_results_["fold_scores"]
+    assert np.isnan(scores[:, 2:]).all()
+    assert np.isfinite(scores[:, :2]).all()
+    assert_allclose(guard.cv_results_["mean_score"], scores[:, :2].mean(axis=1))
+    best = guard.cv_results_["candidate"].index(guard.best_baseline_)
+    assert guard.transfer_gain_ == pytest.approx(
+        (scores[0, :2] - scores[best, :2]).mean()
+    )
+    assert np.isfinite(guard.transfer_gain_se_)
+    assert "2 of 4 splits, the others NaN" in guard.report()
+
+
+# -- a search inside the guard: tune, then guard ------------------------------------
+
+
+def _tca_search():
+    return GridSearchCV(
+        _tca_pipeline(),
+        {"transfercomponentanalysis__n_components": [1, 2]},
+        cv=TargetStratifiedKFold(3, shuffle=True, random_state=0),
+    )
+
+
+@pytest.mark.parametrize("routing", [False, True])
+def test_guard_wraps_a_grid_search_over_a_transfer_pipeline(shortcut_domains, routing):
+    X, y, sample_domain, Xt, _ = shortcut_domains(0, n=150, n_labeled=40, n_noise=3)
+    cv = TargetStratifiedShuffleSplit(5, test_size=0.25, random_state=0)
+    with config_context(enable_metadata_routing=routing):
+        guard = NegativeTransferGuard(_tca_search(), cv=cv)
+        guard.fit(X, y, sample_domain=sample_domain)
+        direct = _tca_search().fit(
+            X,
+            y,
+            sample_domain=sample_domain,
+            **({} if routing else {"groups": sample_domain}),
+        )
+    assert np.isfinite(guard.cv_results_["fold_scores"]).all()
+    assert guard.selected_ == "transfer"
+    assert isinstance(guard.estimator_, GridSearchCV)
+    # The search got the domains: it equals the search fitted directly.
+    assert guard.estimator_.best_params_ == direct.best_params_
+    assert_array_equal(guard.predict(Xt), direct.predict(Xt))
+    assert isinstance(baseline_learner(_tca_search()), LogisticRegression)
+
+
+def test_guard_refuses_an_empty_list_of_baselines(shortcut_domains):
+    X, y, sample_domain, _, _ = shortcut_domains(0, n=60, n_labeled=10, n_noise=0)
+    with pytest.raises(ValueError, match="needs at least one baseline"):
+        _guard(baselines=()).fit(X, y, sample_domain=sample_domain)

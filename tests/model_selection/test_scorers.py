@@ -1,16 +1,23 @@
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.compose import ColumnTransformer
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_validate
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
-from sktransfer import KernelMeanMatching
+from sktransfer import KernelMeanMatching, make_transfer_pipeline, stack_domains
 from sktransfer.metrics import domain_classifier_ratio
 from sktransfer.model_selection import (
+    DomainShuffleSplit,
     ImportanceWeightedScorer,
     PredictionEntropyScorer,
     ReverseValidationScorer,
@@ -226,3 +233,117 @@ def test_importance_weighted_scorer_with_a_scoring_name():
         by_name = ImportanceWeightedScorer("accuracy")(model, X, y)
         by_score = ImportanceWeightedScorer()(model, X, y)
     assert by_name == by_score
+
+
+# -- tables, and failures inside a search --------------------------------------------
+
+
+def _categorical_domains(seed=0):
+    """A DataFrame with a categorical column whose frequencies shift."""
+    rng = np.random.RandomState(seed)
+
+    def frame(n, shift, web):
+        return pd.DataFrame(
+            {
+                "amount": rng.normal(shift, 1, n),
+                "channel": pd.Categorical(
+                    rng.choice(["web", "shop"], n, p=[web, 1 - web])
+                ),
+            }
+        )
+
+    X_source, X_target = frame(300, 0.0, 0.3), frame(200, 0.5, 0.7)
+    noise = rng.normal(0, 1, 300)
+    y_source = X_source["amount"] + (X_source["channel"] == "web") + noise > 0.5
+    X, y, sample_domain = stack_domains(
+        source=(X_source, y_source.astype(int).to_numpy()), target=(X_target, None)
+    )
+    return X, y, sample_domain
+
+
+def _encoder():
+    return ColumnTransformer(
+        [("cat", OneHotEncoder(), ["channel"])], remainder=StandardScaler()
+    )
+
+
+def _search(scoring):
+    pipe = make_transfer_pipeline(_encoder(), LogisticRegression())
+    return GridSearchCV(
+        pipe,
+        {"logisticregression__estimator__C": [0.001, 1.0]},
+        cv=DomainShuffleSplit(3, random_state=0),
+        scoring=scoring,
+    )
+
+
+def test_importance_weighted_search_on_a_dataframe_with_categorical_columns():
+    X, y, sample_domain = _categorical_domains()
+    scorer = ImportanceWeightedScorer(
+        domain_classifier=make_pipeline(_encoder(), LogisticRegression())
+    )
+    search = _search(scorer).fit(X, y, sample_domain=sample_domain)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.isfinite(scores).all()
+    assert scores[1] > scores[0]  # C=0.001 underfits
+    assert search.best_params_ == {"logisticregression__estimator__C": 1.0}
+
+
+def test_a_failing_scorer_stops_the_search_instead_of_scoring_nan():
+    X, y, sample_domain = _categorical_domains()
+    # The default domain classifier needs numeric columns: every fold fails.
+    with pytest.raises(ValueError, match=r"scoring must return a number.*'channel'"):
+        _search(ImportanceWeightedScorer()).fit(X, y, sample_domain=sample_domain)
+    # error_score="raise" gets the scorer's own error.
+    search = _search(ImportanceWeightedScorer()).set_params(error_score="raise")
+    with pytest.raises(ValueError, match=r"columns \['channel'\] are categorical"):
+        search.fit(X, y, sample_domain=sample_domain)
+
+
+@pytest.mark.parametrize("multimetric", [False, True])
+def test_the_other_scorers_stop_cross_validation_too(multimetric):
+    X_source, y_source, X_target, _ = _covariate_shift(200, 0)
+    X, y, sample_domain = _stack(X_source, y_source, X_target)
+    scorer = PredictionEntropyScorer()  # LinearSVC has no predict_proba
+    scoring = {"entropy": scorer} if multimetric else scorer
+    with pytest.raises(ValueError, match="PredictionEntropyScorer failed .TypeError"):
+        cross_validate(
+            make_transfer_pipeline(LinearSVC()),
+            X,
+            y,
+            cv=DomainShuffleSplit(2, random_state=0),
+            groups=sample_domain,
+            params={"sample_domain": sample_domain},
+            scoring=scoring,
+        )
+    # Called directly, a scorer raises its own error as before.
+    with pytest.raises(TypeError, match="needs predict_proba"):
+        scorer(LinearSVC().fit(X_source, y_source), X, y)
+
+
+def test_importance_weighted_scorer_refuses_domains_that_do_not_overlap():
+    rng = np.random.RandomState(0)
+    X_source, X_target = rng.normal(0, 1, (200, 2)), rng.normal(10, 1, (200, 2))
+    y_source = (X_source[:, 0] > 0).astype(int)
+    X, y, _ = _stack(X_source, y_source, X_target)
+    model = LogisticRegression().fit(X_source, y_source)
+    with pytest.raises(ValueError, match="do not overlap"):
+        ImportanceWeightedScorer()(model, X, y)
+
+
+@pytest.mark.parametrize("scorer", SCORERS, ids=lambda s: type(s).__name__)
+def test_scorers_refuse_labels_of_the_wrong_length(scorer):
+    X_source, y_source, X_target, _ = _covariate_shift(50, 0)
+    X, y, _ = _stack(X_source, y_source, X_target)
+    model = LogisticRegression().fit(X_source, y_source)
+    with pytest.raises(ValueError, match="X has 100 rows but y has 99 labels"):
+        scorer(model, X, y[:-1])
+
+
+@pytest.mark.parametrize("scorer", SCORERS[:3], ids=lambda s: type(s).__name__)
+def test_scorers_that_read_labels_require_them(scorer):
+    X_source, y_source, X_target, _ = _covariate_shift(50, 0)
+    X, _, sample_domain = _stack(X_source, y_source, X_target)
+    model = LogisticRegression().fit(X_source, y_source)
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        scorer(model, X, None, sample_domain=sample_domain)

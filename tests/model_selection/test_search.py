@@ -4,7 +4,6 @@ import warnings
 
 import numpy as np
 import pytest
-from _data import shortcut_domains
 from joblib import parallel_backend
 from numpy.testing import assert_allclose
 from sklearn import config_context
@@ -28,11 +27,17 @@ from sktransfer.model_selection import (
 )
 
 
-def _domains(n_labeled):
-    X, y, sample_domain, _, _ = shortcut_domains(
-        0, n=150, n_labeled=n_labeled, n_noise=3
-    )
-    return X, y, sample_domain
+@pytest.fixture
+def domains(shortcut_domains):
+    """Factory: stacked ``X, y, sample_domain`` with ``n_labeled`` target labels."""
+
+    def build(n_labeled):
+        X, y, sample_domain, _, _ = shortcut_domains(
+            0, n=150, n_labeled=n_labeled, n_noise=3
+        )
+        return X, y, sample_domain
+
+    return build
 
 
 def _tca_search(cv, scoring, n_jobs=None):
@@ -56,8 +61,8 @@ def _assert_same_search(a, b):
     assert_allclose(a.cv_results_["mean_test_score"], b.cv_results_["mean_test_score"])
 
 
-def test_supervised_search_routing_on_and_off_agree():
-    X, y, sample_domain = _domains(n_labeled=40)
+def test_supervised_search_routing_on_and_off_agree(domains):
+    X, y, sample_domain = domains(n_labeled=40)
     cv = TargetStratifiedKFold(4, shuffle=True, random_state=0)
     off = _fit(_tca_search(cv, TargetScorer("accuracy")), X, y, sample_domain, False)
     on = _fit(_tca_search(cv, TargetScorer("accuracy")), X, y, sample_domain, True)
@@ -72,8 +77,8 @@ def test_supervised_search_routing_on_and_off_agree():
     [ImportanceWeightedScorer(), ReverseValidationScorer(), PredictionEntropyScorer()],
     ids=lambda s: type(s).__name__,
 )
-def test_label_free_search_routing_on_and_off_agree(scorer):
-    X, y, sample_domain = _domains(n_labeled=0)
+def test_label_free_search_routing_on_and_off_agree(domains, scorer):
+    X, y, sample_domain = domains(n_labeled=0)
     cv = DomainShuffleSplit(3, test_size=0.3, random_state=0)
     # Routing off: the scorer finds the target rows by their -1 labels.
     off = _fit(_tca_search(cv, scorer), X, y, sample_domain, False)
@@ -82,8 +87,8 @@ def test_label_free_search_routing_on_and_off_agree(scorer):
     assert np.isfinite(on.cv_results_["mean_test_score"]).all()
 
 
-def test_search_over_a_transfer_meta_estimator_and_the_guard():
-    X, y, sample_domain = _domains(n_labeled=40)
+def test_search_over_a_transfer_meta_estimator_and_the_guard(domains):
+    X, y, sample_domain = domains(n_labeled=40)
     cv = TargetStratifiedKFold(4, shuffle=True, random_state=0)
     search = GridSearchCV(
         NegativeTransferGuard(KernelMeanMatching(LogisticRegression()), cv=3),
@@ -97,11 +102,11 @@ def test_search_over_a_transfer_meta_estimator_and_the_guard():
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
-def test_grid_search_on_a_dask_cluster_equals_the_default_backend():
+def test_grid_search_on_a_dask_cluster_equals_the_default_backend(domains):
     distributed = pytest.importorskip(
         "dask.distributed", reason="needs the dask extra: pip install sktransfer[dask]"
     )
-    X, y, sample_domain = _domains(n_labeled=40)
+    X, y, sample_domain = domains(n_labeled=40)
     cv = TargetStratifiedKFold(4, shuffle=True, random_state=0)
     local = _fit(
         _tca_search(cv, TargetScorer("accuracy"), n_jobs=2), X, y, sample_domain, True

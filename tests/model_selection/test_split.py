@@ -255,3 +255,39 @@ def test_splitters_request_sample_domain_and_groups():
     for splitter in [*TARGET_SPLITTERS, DomainShuffleSplit(), LeaveOneDomainOut()]:
         requests = splitter.get_metadata_routing().split.requests
         assert requests == {"groups": True, "sample_domain": True}
+
+
+# -- bad input ---------------------------------------------------------------------
+
+
+def test_leave_one_domain_out_counts_no_splits_only_by_refusing():
+    X, y, sample_domain = _three_domains()
+    assert LeaveOneDomainOut().get_n_splits(X, y, sample_domain=sample_domain) == 2
+    # Without domains every labeled row is source: no target domain to hold
+    # out. get_n_splits says so as split does, instead of returning 0.
+    with pytest.raises(ValueError, match="no domain of that kind"):
+        LeaveOneDomainOut().get_n_splits(X, np.abs(y))
+
+
+@pytest.mark.parametrize(
+    "splitter",
+    [*TARGET_SPLITTERS, DomainShuffleSplit(2), LeaveOneDomainOut()],
+    ids=lambda s: type(s).__name__,
+)
+def test_every_splitter_refuses_labels_of_the_wrong_length(splitter):
+    X, y, sample_domain = _domains()
+    with pytest.raises(ValueError, match=r"X has 56 rows but y has 55 labels"):
+        next(splitter.split(X, y[:-1], sample_domain=sample_domain))
+
+
+def test_target_kfold_needs_a_labeled_target_row_per_fold():
+    X, y, sample_domain = _domains(n_labeled=4)
+    for splitter in (TargetKFold(5), TargetStratifiedKFold(5)):
+        with pytest.raises(ValueError, match="at least 5 labeled target rows"):
+            next(splitter.split(X, y, sample_domain=sample_domain))
+
+
+def test_domain_shuffle_split_needs_two_rows_per_domain():
+    X, y, sample_domain = _domains(n_labeled=0, n_unlabeled=1)
+    with pytest.raises(ValueError, match="domain -2 has 1"):
+        next(DomainShuffleSplit(2).split(X, y, sample_domain=sample_domain))
