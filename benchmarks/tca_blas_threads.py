@@ -2,8 +2,8 @@
 
 The exact path's Lanczos iterations (ARPACK) are thousands of matrix-vector
 products with the n x n kernel. sktransfer runs them with one BLAS thread below
-``_tca._ONE_THREAD_MAX_ROWS`` rows and with BLAS's own threads above
-(``sktransfer.feature._tca._top_eigenpairs``); this script measures the two
+``_eigensolvers._ONE_THREAD_MAX_ROWS`` rows and with BLAS's own threads above
+(``sktransfer.feature._eigensolvers.top_eigenpairs``); this script measures the two
 choices at every size, by replacing the limit the library applies:
 
 - "1 thread": the eigensolver always with one BLAS thread;
@@ -49,7 +49,7 @@ from _run import (  # noqa: E402
     write_results,
 )
 
-import sktransfer.feature._tca as tca_module  # noqa: E402
+import sktransfer.feature._eigensolvers as tca_module  # noqa: E402
 from sktransfer import TransferComponentAnalysis  # noqa: E402
 
 logger = logging.getLogger("tca_blas_threads")
@@ -87,7 +87,7 @@ def busy_cores(n_processes, threads):
 def solver_threads(threads):
     """Run the eigensolver with ``threads`` BLAS threads, whatever the size.
 
-    The library picks by size (``_tca._ONE_THREAD_MAX_ROWS``); this replaces
+    The library picks by size (``_eigensolvers._ONE_THREAD_MAX_ROWS``); this replaces
     its ``threadpool_limits`` by one that always applies ``threads`` (1), or
     none (``threads`` = 2, the BLAS default here).
     """

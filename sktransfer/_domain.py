@@ -471,6 +471,10 @@ def check_domain_data(
     need_source, need_target, need_labeled_target : bool
         Domains the method needs: source rows (default), target rows,
         labeled target rows (when there are target rows at all).
+        ``need_target="if_given"`` needs target rows only in a given
+        ``sample_domain``: with inferred domains and no unlabeled row, every
+        row is source and the method falls back to its no-transfer
+        counterpart, as sklearn's common checks expect.
     **check_params : dict
         Other arguments of ``validate_data`` (``accept_sparse``, ``dtype``,
         ``ensure_all_finite``, ...).
@@ -523,6 +527,9 @@ def check_domain_data(
             check_classification_targets(y[labeled])
     if sample_weight is not None:
         sample_weight = _check_weights(sample_weight, X, labeled, y is not None)
+    need_target = need_target is True or (
+        need_target == "if_given" and not domain_inferred
+    )
     require_domains(sample_domain, source=need_source, target=need_target, method=name)
     is_target = sample_domain < 0
     if need_labeled_target and is_target.any() and not (is_target & labeled).any():

@@ -216,6 +216,14 @@ def check_kernel_params(kernel, kernel_params):
         )
     for key, value in params.items():
         _check_kernel_value(key, value)
+    if kernel == "poly" and params.get("coef0", 1) < 0:
+        # (gamma x'y + coef0)^d with coef0 < 0 is not a kernel: KMM's QP is
+        # then not convex and TCA's eigenproblem not a variance.
+        raise ValueError(
+            "kernel_params['coef0'] must be >= 0 for kernel='poly' (the "
+            f"polynomial kernel is positive semi-definite only then); got "
+            f"{params['coef0']!r}."
+        )
     return params
 
 

@@ -4,149 +4,22 @@ import inspect
 
 import numpy as np
 from sklearn import get_config
-from sklearn.base import BaseEstimator, MetaEstimatorMixin
-from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection._search import BaseSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils import metadata_routing
 from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter, indexable
 
-from ._domain import check_domain_data, unlabeled_mask
-from .base import BaseTransferMetaEstimator, _label_task, _n_rows, _subset_rows
+from ._callers import check_marker_safe_caller
+from ._domain import check_domain_data
+from .base import BaseTransferMetaEstimator, _label_task
 
 _DOMAIN_ROWS = {
     "all": lambda sample_domain: np.ones(sample_domain.shape[0], dtype=bool),
     "source": lambda sample_domain: sample_domain >= 0,
     "target": lambda sample_domain: sample_domain < 0,
 }
-
-
-def _inner_has(attr):
-    """available_if check: the fitted inner estimator (or the given one) has attr."""
-
-    def check(self):
-        estimator = getattr(self, "estimator_", None)
-        if estimator is None:
-            estimator = self._make_estimator()
-        getattr(estimator, attr)
-        return True
-
-    return check
-
-
-class _LabeledRowsMetaEstimator(MetaEstimatorMixin, BaseEstimator):
-    """Delegation shared by meta-estimators fitted on labeled rows.
-
-    Subclasses implement ``fit``, setting ``estimator_``; prediction methods,
-    ``score`` (on the labeled rows), ``classes_`` and tags come from the inner
-    estimator, ``LogisticRegression()`` when ``estimator`` is None.
-    """
-
-    __metadata_request__fit = {"sample_domain": True}
-    __metadata_request__predict = {"sample_domain": True}
-    __metadata_request__predict_proba = {"sample_domain": True}
-    __metadata_request__predict_log_proba = {"sample_domain": True}
-    __metadata_request__decision_function = {"sample_domain": True}
-    __metadata_request__transform = {"sample_domain": True}
-
-    def _make_estimator(self):
-        return LogisticRegression() if self.estimator is None else self.estimator
-
-    def _fit_on_rows(self, estimator, X, y, rows, fit_params):
-        """Fit ``estimator_`` on ``rows`` of ``X`` and ``y``; per-row fit
-        parameters (``sample_weight`` among them) are subset alike."""
-        n_samples = _n_rows(X)
-        fit_params = {
-            key: _subset_rows(value, rows, n_samples)
-            for key, value in fit_params.items()
-        }
-        self.estimator_ = estimator.fit(
-            _safe_indexing(X, rows), _safe_indexing(y, rows), **fit_params
-        )
-        self.n_training_rows_ = rows.shape[0]
-
-    def _copy_input_attributes(self):
-        """Record the fitted estimator's ``n_features_in_``/``feature_names_in_``."""
-        for attribute in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self.estimator_, attribute):
-                setattr(self, attribute, getattr(self.estimator_, attribute))
-
-    @property
-    def classes_(self):
-        """Class labels of the fitted classifier."""
-        check_is_fitted(self)
-        return self.estimator_.classes_
-
-    def _delegate(self, method, X, params):
-        check_is_fitted(self)
-        return getattr(self.estimator_, method)(X, **params)
-
-    # Prediction methods accept sample_domain, as DESIGN's convention and SKADA
-    # pipelines pass it at predict time; rows are predicted alike whatever their
-    # domain, so it is not used.
-
-    @available_if(_inner_has("predict"))
-    def predict(self, X, sample_domain=None, **params):
-        """Predict every row of ``X`` (``sample_domain`` is accepted, unused)."""
-        return self._delegate("predict", X, params)
-
-    @available_if(_inner_has("predict_proba"))
-    def predict_proba(self, X, sample_domain=None, **params):
-        """Class probabilities of every row of ``X``."""
-        return self._delegate("predict_proba", X, params)
-
-    @available_if(_inner_has("predict_log_proba"))
-    def predict_log_proba(self, X, sample_domain=None, **params):
-        """Log class probabilities of every row of ``X``."""
-        return self._delegate("predict_log_proba", X, params)
-
-    @available_if(_inner_has("decision_function"))
-    def decision_function(self, X, sample_domain=None, **params):
-        """Decision function of every row of ``X``."""
-        return self._delegate("decision_function", X, params)
-
-    @available_if(_inner_has("transform"))
-    def fit_transform(self, X, y, sample_domain=None, sample_weight=None, **fit_params):
-        """Fit on the labeled rows, then transform every row of ``X``."""
-        return self.fit(X, y, sample_domain, sample_weight, **fit_params).transform(X)
-
-    @available_if(_inner_has("transform"))
-    def transform(self, X, sample_domain=None, **params):
-        """Transform every row of ``X`` with the fitted estimator."""
-        return self._delegate("transform", X, params)
-
-    @available_if(_inner_has("score"))
-    def score(self, X, y, sample_weight=None):
-        """Score of the fitted estimator on the labeled rows of ``X``.
-
-        Rows with the unlabeled marker are left out, as in ``fit``.
-        """
-        check_is_fitted(self)
-        X, y = indexable(X, y)
-        n_samples = _n_rows(X)
-        rows = np.flatnonzero(~unlabeled_mask(y, _label_task(self.estimator_)))
-        if rows.shape[0] == 0:
-            raise ValueError("score needs labeled rows; every label is masked.")
-        kwargs = {}
-        if sample_weight is not None:
-            kwargs["sample_weight"] = _subset_rows(sample_weight, rows, n_samples)
-        return self.estimator_.score(
-            _safe_indexing(X, rows), _safe_indexing(y, rows), **kwargs
-        )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self._make_estimator())
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.transformer_tags = inner.transformer_tags
-        tags.input_tags = inner.input_tags
-        tags.target_tags = inner.target_tags
-        tags.target_tags.required = True
-        tags.non_deterministic = inner.non_deterministic
-        return tags
 
 
 class LabeledOnly(BaseTransferMetaEstimator):
@@ -211,6 +84,9 @@ class LabeledOnly(BaseTransferMetaEstimator):
         **BaseTransferMetaEstimator._parameter_constraints,
         "domains": [StrOptions(set(_DOMAIN_ROWS))],
     }
+
+    # sample_weight is routed to the inner estimator, not consumed here.
+    __metadata_request__fit = {"sample_weight": metadata_routing.UNUSED}
 
     _domain_checks = {"validate_X": False, "need_source": False}
 
@@ -289,6 +165,11 @@ class TransferPipeline(Pipeline):
     ['scale', 'clf']
     """
 
+    def __sklearn_clone__(self):
+        # As for sktransfer's estimators: see sktransfer._callers.
+        check_marker_safe_caller(self)
+        return super().__sklearn_clone__()
+
     def _with_step_sample_domain(self, X, y, params):
         """Check the convention once; hand ``sample_domain`` to the steps."""
         if params.get("sample_domain") is None:
@@ -311,8 +192,7 @@ class TransferPipeline(Pipeline):
         consumers = [
             name
             for name, step in self.steps
-            if step not in (None, "passthrough")
-            and has_fit_parameter(step, "sample_domain")
+            if step not in (None, "passthrough") and _takes_sample_domain(step)
         ]
         if not consumers:
             raise TypeError(
@@ -343,6 +223,7 @@ class TransferPipeline(Pipeline):
         self : TransferPipeline
             The fitted pipeline.
         """
+        check_marker_safe_caller(self, y)
         return super().fit(X, y, **self._with_step_sample_domain(X, y, params))
 
     @available_if(_final_step_has("transform", "fit_transform", passthrough=True))
@@ -366,6 +247,7 @@ class TransferPipeline(Pipeline):
         X_new : ndarray of shape (n_samples, n_features_new)
             The training rows transformed by every step.
         """
+        check_marker_safe_caller(self, y)
         return super().fit_transform(
             X, y, **self._with_step_sample_domain(X, y, params)
         )
@@ -391,6 +273,7 @@ class TransferPipeline(Pipeline):
         y_pred : ndarray of shape (n_samples,)
             The final step's predictions on the training rows.
         """
+        check_marker_safe_caller(self, y)
         return super().fit_predict(X, y, **self._with_step_sample_domain(X, y, params))
 
 
@@ -410,8 +293,6 @@ def _takes_sample_domain(step):
     parameters = inspect.signature(fit).parameters
     if "sample_domain" in parameters:
         return True
-    from sklearn.utils.metadata_routing import get_routing_for_object
-
     get_params = getattr(step, "get_params", None)
     inner = get_params(deep=False).get("estimator") if get_params else None
     if inner is None or not hasattr(inner, "fit"):
@@ -446,8 +327,6 @@ def fit_on_domains(estimator, X, y, sample_domain, **fit_params):
     is handed then); any other is wrapped in :class:`LabeledOnly`, so it never
     sees an unlabeled row as a class. ``fit_params`` go to ``fit`` as they are.
     """
-    from sklearn.model_selection._search import BaseSearchCV
-
     if not accepts_sample_domain(estimator):
         return LabeledOnly(estimator).fit(
             X, y, sample_domain=sample_domain, **fit_params

@@ -16,9 +16,15 @@ import sys
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
-from sklearn.base import BaseEstimator, MetaEstimatorMixin, _fit_context, clone
+from sklearn.base import (
+    BaseEstimator,
+    MetaEstimatorMixin,
+    TransformerMixin,
+    _fit_context,
+    clone,
+)
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import _safe_indexing, check_random_state, get_tags, metadata_routing
+from sklearn.utils import _safe_indexing, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -27,14 +33,17 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _num_samples, check_is_fitted
 
-from ._domain import check_domain_data
+from ._callers import check_marker_safe_caller
+from ._domain import DEFAULT_TARGET_ID, check_domain_data
 
 __all__ = [
     "BaseTransferEstimator",
     "BaseTransferMetaEstimator",
     "BaseTransferTransformer",
+    "LabeledRowsScoreMixin",
+    "labeled_rows_for_scoring",
     "report_progress",
     "seed_nested_estimators",
 ]
@@ -158,6 +167,7 @@ class BaseTransferEstimator(BaseEstimator, metaclass=ABCMeta):
         return dict(self._domain_checks)
 
     def _check_domain_data(self, X, y, sample_domain, sample_weight=None):
+        check_marker_safe_caller(self, y, task=self._domain_task())
         return check_domain_data(
             self,
             X,
@@ -195,6 +205,12 @@ class BaseTransferEstimator(BaseEstimator, metaclass=ABCMeta):
         data = self._check_domain_data(X, y, sample_domain, sample_weight)
         return self._fit(data, **fit_params)
 
+    def __sklearn_clone__(self):
+        # sklearn's wrappers that would take -1 for a class clone before they
+        # fit; only there can the marker still be seen (see _callers).
+        check_marker_safe_caller(self)
+        return super().__sklearn_clone__()
+
     @abstractmethod
     def _fit(self, data, **fit_params):
         """Learn from validated rows; return ``self``."""
@@ -205,13 +221,14 @@ class BaseTransferEstimator(BaseEstimator, metaclass=ABCMeta):
         return tags
 
 
-class BaseTransferTransformer(BaseTransferEstimator):
+class BaseTransferTransformer(TransformerMixin, BaseTransferEstimator):
     """Base of transfer transformers: ``fit(X, y=None, sample_domain=None)``.
 
     ``fit_transform`` calls ``_fit_transform(data)``, which subclasses may
     override when the embedding of the training rows comes out of the fit
-    (the default is ``_fit(data).transform(data.X)``). Put
-    ``TransformerMixin`` left of this class.
+    (the default is ``_fit(data).transform(data.X)``). ``TransformerMixin``
+    (``set_output``) is part of this class: do not list it again in a
+    subclass, whose ``fit_transform`` would then be the mixin's.
     """
 
     _domain_checks = {"y_required": False}
@@ -294,9 +311,6 @@ class BaseTransferMetaEstimator(MetaEstimatorMixin, BaseTransferEstimator):
     __metadata_request__predict_log_proba = {"sample_domain": True}
     __metadata_request__decision_function = {"sample_domain": True}
     __metadata_request__transform = {"sample_domain": True}
-
-    # sample_weight is routed to the inner estimator, not consumed here.
-    __metadata_request__fit = {"sample_weight": metadata_routing.UNUSED}
 
     _parameter_constraints = {"estimator": [HasMethods(["fit"]), None]}
 
@@ -538,25 +552,9 @@ class BaseTransferMetaEstimator(MetaEstimatorMixin, BaseTransferEstimator):
             The inner estimator's ``score`` on the labeled rows.
         """
         check_is_fitted(self)
-        data = check_domain_data(
-            self,
-            X,
-            y,
-            sample_weight=sample_weight,
-            task=_label_task(self.estimator_),
-            multi_output=get_tags(self.estimator_).target_tags.multi_output,
-            validate_X=False,
-            need_source=False,
-        )
-        rows = np.flatnonzero(data.labeled)
-        if rows.shape[0] == 0:
-            raise ValueError("score needs labeled rows; every label is masked.")
-        kwargs = {}
-        if data.sample_weight is not None:
-            kwargs["sample_weight"] = data.sample_weight[rows]
-        return self.estimator_.score(
-            _safe_indexing(data.X_input, rows), data.y[rows], **kwargs
-        )
+        X_rows, y_rows, weights = labeled_rows_for_scoring(self, X, y, sample_weight)
+        kwargs = {} if weights is None else {"sample_weight": weights}
+        return self.estimator_.score(X_rows, y_rows, **kwargs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -570,6 +568,103 @@ class BaseTransferMetaEstimator(MetaEstimatorMixin, BaseTransferEstimator):
         tags.target_tags.required = True
         tags.non_deterministic = inner.non_deterministic
         return tags
+
+
+def labeled_rows_for_scoring(estimator, X, y, sample_weight=None):
+    """The labeled rows of ``X`` and ``y``, as ``score`` evaluates them.
+
+    ``fit`` trains on labeled rows only, so ``score`` leaves out the rows with
+    the unlabeled marker: sklearn's ``ClassifierMixin.score`` would count a
+    ``-1`` as a wrong class, ``RegressorMixin.score`` would return NaN. The
+    rows scored are taken as target rows, as at predict time, so a test fold
+    holding one class and unlabeled rows is not mistaken for labels ``{-1, c}``.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The fitted estimator (named in errors; its type gives the task).
+    X : array-like of shape (n_samples, n_features)
+        Rows of any domain.
+    y : array-like of shape (n_samples,)
+        Labels, with the unlabeled marker on unlabeled rows.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Row weights.
+
+    Returns
+    -------
+    X_rows : array-like
+        The labeled rows of ``X``, in their container type.
+    y_rows : ndarray
+        Their labels.
+    weights : ndarray or None
+        Their weights, or None.
+
+    Raises
+    ------
+    ValueError
+        When every label is the marker.
+    """
+    task = (
+        estimator._domain_task()
+        if hasattr(estimator, "_domain_task")
+        else _label_task(estimator)
+    )
+    inner = (
+        estimator._inner_estimator()
+        if hasattr(estimator, "_inner_estimator")
+        else estimator
+    )
+    data = check_domain_data(
+        estimator,
+        X,
+        y,
+        np.full(_num_samples(X), DEFAULT_TARGET_ID),
+        sample_weight,
+        task=task,
+        multi_output=get_tags(inner).target_tags.multi_output,
+        validate_X=False,
+        need_source=False,
+    )
+    rows = np.flatnonzero(data.labeled)
+    if rows.shape[0] == 0:
+        raise ValueError(
+            "score needs labeled rows; every label is the unlabeled marker "
+            "(-1 for classes, NaN for regression targets)."
+        )
+    weights = None if data.sample_weight is None else data.sample_weight[rows]
+    return _safe_indexing(data.X_input, rows), data.y[rows], weights
+
+
+class LabeledRowsScoreMixin:
+    """``score`` on the labeled rows only, as ``fit`` trains on them.
+
+    Put it left of ``ClassifierMixin``/``RegressorMixin``; it scores
+    ``predict`` with their metric (accuracy, R^2) on the rows that
+    :func:`labeled_rows_for_scoring` keeps.
+    """
+
+    def score(self, X, y, sample_weight=None):
+        """Score on the labeled rows of ``X``; unlabeled rows are left out.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Rows of any domain, labeled or not.
+        y : array-like of shape (n_samples,)
+            Labels; rows with ``-1`` (classes) or ``NaN`` (regression
+            targets) are left out.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights, subset like the rows.
+
+        Returns
+        -------
+        score : float
+            Accuracy (classifiers) or R^2 (regressors) of ``predict`` on the
+            labeled rows.
+        """
+        check_is_fitted(self)
+        X_rows, y_rows, weights = labeled_rows_for_scoring(self, X, y, sample_weight)
+        return super().score(X_rows, y_rows, sample_weight=weights)
 
 
 def _n_rows(X):

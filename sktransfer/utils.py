@@ -51,6 +51,7 @@ def all_estimators():
 _SKLEARN_WRAPPERS = (
     str(Path("sklearn", "utils", "_param_validation.py")),
     str(Path("sklearn", "base.py")),
+    str(Path("sklearn", "utils", "_set_output.py")),
 )
 
 

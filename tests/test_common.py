@@ -32,7 +32,10 @@ from sktransfer import (
     TransferPipeline,
     make_transfer_pipeline,
 )
-from sktransfer.model_selection import NegativeTransferGuard
+from sktransfer.model_selection import (
+    NegativeTransferGuard,
+    TargetCalibratedClassifier,
+)
 from sktransfer.relational import (
     PathFeaturizer,
     PathRuleLearner,
@@ -87,6 +90,7 @@ _EXPECTED_FAILURES = {
     },
     LabeledOnly: {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
     NegativeTransferGuard: {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
+    TargetCalibratedClassifier: {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
     TrAdaBoostClassifier: {
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED,
         "check_sample_weight_equivalence_on_dense_data": _WEIGHTS_NOT_REPEATS,

@@ -177,3 +177,11 @@ def test_nystroem_and_features_overflow_raise():
     projection = nystroem_basis(landmarks, kernel="poly")
     with pytest.raises(ValueError, match="features reach 1e\\+160"):
         kernel_features(np.full((2, 3), 1e160), landmarks, projection, kernel="poly")
+
+
+def test_poly_kernel_with_negative_coef0_is_refused():
+    from sktransfer._kernels import check_kernel_params
+
+    with pytest.raises(ValueError, match="coef0.*positive semi-definite"):
+        check_kernel_params("poly", {"coef0": -1.0})
+    assert check_kernel_params("poly", {"coef0": 0.0}) == {"coef0": 0.0}

@@ -85,7 +85,8 @@ def main(argv=None):
             compute, repeats=args.repeats, budget=args.repeat_budget
         )
 
-    source = Path(sktransfer.__file__).parent / "instance" / "_kmm.py"
+    instance = Path(sktransfer.__file__).parent / "instance"
+    solver = instance / "_interior_point.py"
     finish(
         args,
         weights,
@@ -93,7 +94,10 @@ def main(argv=None):
         library="sktransfer",
         versions={
             "sktransfer": sktransfer.__version__,
-            "_kmm.py sha1": hashlib.sha1(source.read_bytes()).hexdigest(),
+            "_kmm.py sha1": hashlib.sha1(
+                (instance / "_kmm.py").read_bytes()
+            ).hexdigest(),
+            "_interior_point.py sha1": hashlib.sha1(solver.read_bytes()).hexdigest(),
             "sktransfer_path": str(Path(sktransfer.__file__).parent),
             "scikit-learn": sys.modules["sklearn"].__version__,
             "cvxpy": getattr(sys.modules.get("cvxpy"), "__version__", None),

@@ -53,7 +53,7 @@ PROFILED = (
     "pairwise_kernels",
     "kernel_features",
     "nystroem_basis",
-    "_top_eigenpairs",
+    "top_eigenpairs",
     "_solve_exact",
     "_solve_fast",
     "_standardized",
@@ -94,7 +94,7 @@ def main(argv=None):
     with quiet_stdout():
         import sktransfer
         from sktransfer import TransferComponentAnalysis
-        from sktransfer.feature import _tca
+        from sktransfer.feature import _eigensolvers, _tca
 
         X_source, X_target = load_problem(args)
         n_source = X_source.shape[0]
@@ -146,6 +146,7 @@ def main(argv=None):
         durations, phase = defaultdict(float), ["fit"]
         if args.profile_steps:
             profile_steps(_tca, durations, phase)
+            profile_steps(_eigensolvers, durations, phase)
 
         def compute():
             durations.clear()

@@ -49,7 +49,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import ClassNamePrefixFeaturesOutMixin
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils import check_random_state, gen_batches
@@ -57,7 +57,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._domain import require_domains
 from .._kernels import (
     KERNEL_PARAMETERS,
     check_kernel_params,
@@ -459,9 +458,7 @@ def _standardized(coefficients, embedding):
     return coefficients * factor, mean * factor, (embedding - mean) * factor
 
 
-class _BaseTransferComponents(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseTransferTransformer
-):
+class _BaseTransferComponents(ClassNamePrefixFeaturesOutMixin, BaseTransferTransformer):
     """Fit, transform and tags shared by TCA and semi-supervised TCA.
 
     ``fit`` is :class:`~sktransfer.base.BaseTransferTransformer`'s (one
@@ -476,6 +473,7 @@ class _BaseTransferComponents(
         "accept_sparse": "csr",
         "dtype": np.float64,
         "ensure_min_samples": 2,
+        "need_target": "if_given",
     }
 
     def _problem(self, data, contrast):
@@ -484,11 +482,6 @@ class _BaseTransferComponents(
     def _locality(self):
         return 0.0
 
-    # TransformerMixin, left of the base for set_output, has a fit_transform of
-    # its own, which would fit and then compute the training rows' kernel
-    # values again; the base's returns the embedding the fit computed.
-    fit_transform = BaseTransferTransformer.fit_transform
-
     def _fit(self, data):
         self._fit_transform(data)
         return self
@@ -496,8 +489,6 @@ class _BaseTransferComponents(
     def _checked_solver(self, data):
         """The solver to use, once every check that needs no kernel value passed."""
         name = type(self).__name__
-        if not data.domain_inferred:
-            require_domains(data.sample_domain, source=False, target=True, method=name)
         solver = _choose_solver(
             self.solver,
             data.n_samples,

@@ -45,7 +45,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from sklearn.utils.extmath import row_norms
 from sklearn.utils.validation import _num_samples, has_fit_parameter
 
-from .._domain import DEFAULT_TARGET_ID, check_domain_data, require_domains
+from .._domain import DEFAULT_TARGET_ID, check_domain_data
 from .._kernels import (
     KERNEL_PARAMETERS,
     kernel_arguments,
@@ -681,7 +681,11 @@ class KernelMeanMatching(BaseTransferMetaEstimator):
         **_KMM_PARAMETERS,
     }
 
-    _domain_checks = {"accept_sparse": "csr", "dtype": np.float64}
+    _domain_checks = {
+        "accept_sparse": "csr",
+        "dtype": np.float64,
+        "need_target": "if_given",
+    }
 
     def __init__(
         self,
@@ -748,15 +752,6 @@ class KernelMeanMatching(BaseTransferMetaEstimator):
                 f"{type(estimator).__name__} does not accept sample_weight in fit, "
                 "so it cannot use KMM's weights. Choose an estimator that does, or "
                 "compute the weights with kmm_weights and resample by them."
-            )
-        if not data.domain_inferred:
-            # Without target rows in a given sample_domain there is nothing to
-            # match; only inferred domains fall back to the unweighted fit.
-            require_domains(
-                data.sample_domain,
-                source=False,
-                target=True,
-                method=type(self).__name__,
             )
         self._fit_weights(data.X[data.is_source], data.X[data.is_target])
         weights = np.where(data.labeled, 1.0, 0.0)

@@ -25,12 +25,11 @@ from sklearn.base import (
 )
 from sklearn.model_selection import KFold, check_cv
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from sklearn.utils import _safe_indexing, check_random_state, get_tags
+from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
-from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._domain import DEFAULT_TARGET_ID, check_domain_data
-from ..base import BaseTransferEstimator, report_progress
+from ..base import BaseTransferEstimator, LabeledRowsScoreMixin, report_progress
 from ..utils import _user_stacklevel
 from ._tradaboost_boosting import (
     MAX_SEED,
@@ -114,61 +113,6 @@ def _spread_weights(final, used):
     sample_weight = np.zeros(used.shape[0])
     sample_weight[used] = final * (final.shape[0] / final.sum())
     return sample_weight
-
-
-class _LabeledRowsScoreMixin:
-    """``score`` on the labeled rows only, as ``fit`` trains on them.
-
-    Put it left of ``ClassifierMixin``/``RegressorMixin``: their ``score``
-    would count a ``-1`` marker as a wrong class and fail on a ``NaN`` target,
-    so a grid search over folds holding unlabeled target rows would rank
-    candidates on wrong or NaN scores.
-    """
-
-    def score(self, X, y, sample_weight=None):
-        """Score on the labeled rows of ``X``, as in ``fit``.
-
-        Accuracy for the classifier, R^2 for the regressors, as in sklearn;
-        rows with the unlabeled marker are left out.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Rows of any domain, labeled or not.
-        y : array-like of shape (n_samples,)
-            Labels; rows with ``-1`` (classes) or ``NaN`` (regression
-            targets) are left out.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, subset like the rows.
-
-        Returns
-        -------
-        score : float
-            The score of ``predict`` on the labeled rows.
-        """
-        check_is_fitted(self)
-        # Scored rows are target rows (the convention at predict time); given
-        # domains also spare a test fold with one class the -1 collision check.
-        data = check_domain_data(
-            self,
-            X,
-            y,
-            np.full(_num_samples(X), DEFAULT_TARGET_ID),
-            sample_weight,
-            task=self._domain_task(),
-            validate_X=False,
-            need_source=False,
-        )
-        rows = np.flatnonzero(data.labeled)
-        if rows.shape[0] == 0:
-            raise ValueError(
-                "score needs labeled rows; every label is the unlabeled marker "
-                "(-1 for classes, NaN for regression targets)."
-            )
-        weights = None if data.sample_weight is None else data.sample_weight[rows]
-        return super().score(
-            _safe_indexing(data.X_input, rows), data.y[rows], sample_weight=weights
-        )
 
 
 class _TrAdaBoostBase(BaseTransferEstimator):
@@ -317,7 +261,7 @@ class _TrAdaBoostBase(BaseTransferEstimator):
         return tags
 
 
-class TrAdaBoostClassifier(_LabeledRowsScoreMixin, ClassifierMixin, _TrAdaBoostBase):
+class TrAdaBoostClassifier(LabeledRowsScoreMixin, ClassifierMixin, _TrAdaBoostBase):
     """TrAdaBoost: transfer boosting with a few labeled target rows.
 
     Each round fits the base estimator on source and labeled target rows with
@@ -625,7 +569,7 @@ _REGRESSION_CONSTRAINTS = {
 }
 
 
-class TrAdaBoostRegressor(_LabeledRowsScoreMixin, RegressorMixin, _TrAdaBoostBase):
+class TrAdaBoostRegressor(LabeledRowsScoreMixin, RegressorMixin, _TrAdaBoostBase):
     """TrAdaBoost.R2: transfer boosting for regression with a few labeled targets.
 
     Each round fits the base estimator on source and labeled target rows with
@@ -874,7 +818,7 @@ def _fold_squared_errors(X, y, is_target, weights, base, train, test, seed, para
 
 
 class TwoStageTrAdaBoostRegressor(
-    _LabeledRowsScoreMixin, RegressorMixin, _TrAdaBoostBase
+    LabeledRowsScoreMixin, RegressorMixin, _TrAdaBoostBase
 ):
     """Two-stage TrAdaBoost.R2: shrink the source step by step, keep the best step.
 

@@ -168,7 +168,7 @@ def _kernel_settings(kernel, gamma, kernel_params, X_source, X_target, rng):
     """
     seed = rng.randint(_SEED_MAX)
     gamma = resolve_gamma(kernel, gamma, X_source, X_target, random_state=seed)
-    return kernel_arguments(kernel_params, gamma)
+    return kernel_arguments(kernel_params, gamma, kernel=kernel)
 
 
 # -- quadratic-time statistics -----------------------------------------------------

@@ -13,15 +13,15 @@ from sklearn.base import (
 )
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score
 from sklearn.model_selection import StratifiedKFold
-from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._callers import check_marker_safe_caller
 from .._domain import check_domain_data
 from .._pipeline import fit_on_domains
+from ..base import LabeledRowsScoreMixin
 from ._validation import (
     _target_folds,
     check_partition,
@@ -85,7 +85,9 @@ def _score_columns(scores, n_classes):
     return scores
 
 
-class TargetCalibratedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class TargetCalibratedClassifier(
+    LabeledRowsScoreMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+):
     """Calibrate a transfer classifier's probabilities on labeled target rows.
 
     sklearn's :class:`~sklearn.calibration.CalibratedClassifierCV` cannot do
@@ -337,40 +339,6 @@ class TargetCalibratedClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstima
         """
         check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
-
-    def score(self, X, y, sample_weight=None):
-        """Accuracy on the labeled rows of ``X``; unlabeled rows are left out.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows of any domain.
-        y : array-like of shape (n_samples,)
-            Class labels; rows labeled ``-1`` are left out.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights.
-
-        Returns
-        -------
-        score : float
-            Mean accuracy of ``predict`` on the labeled rows.
-        """
-        check_is_fitted(self)
-        data = check_domain_data(
-            self,
-            X,
-            y,
-            sample_weight=sample_weight,
-            task="classification",
-            validate_X=False,
-            need_source=False,
-        )
-        rows = np.flatnonzero(data.labeled)
-        if rows.shape[0] == 0:
-            raise ValueError("score needs labeled rows; every label is -1.")
-        weights = None if data.sample_weight is None else data.sample_weight[rows]
-        predicted = self.predict(_safe_indexing(data.X_input, rows))
-        return float(accuracy_score(data.y[rows], predicted, sample_weight=weights))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

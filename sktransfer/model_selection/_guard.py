@@ -157,15 +157,7 @@ def corrected_standard_error(differences, test_to_train):
     return float(np.sqrt((1 / differences.shape[0] + test_to_train) * variance))
 
 
-class _FitTakesNoSampleWeight:
-    """Declares ``sample_weight`` for ``fit`` before the meta-estimator base
-    marks it UNUSED (sklearn refuses to mark a parameter that ``fit`` lacks);
-    placed after the base in the MRO, so the base's UNUSED wins."""
-
-    __metadata_request__fit = {"sample_weight": False}
-
-
-class NegativeTransferGuard(BaseTransferMetaEstimator, _FitTakesNoSampleWeight):
+class NegativeTransferGuard(BaseTransferMetaEstimator):
     """Keep a transfer estimator only if it beats not transferring.
 
     Cross-validates the transfer estimator against the no-transfer baselines

@@ -306,11 +306,6 @@ def test_target_calibrated_classifier_refuses_sklearn_wrappers(shortcut_domains)
             cross_val_predict(model, X, y, method=method, n_jobs=2)
 
 
-@pytest.mark.xfail(
-    reason="needs sktransfer._callers.check_marker_safe_caller wired into the "
-    "meta-estimator base class fit (sktransfer/base.py) or TransferPipeline.fit",
-    strict=True,
-)
 @pytest.mark.parametrize("wrapper", _wrapper_fits(None, None, None))
 def test_sklearn_wrappers_around_a_transfer_pipeline_are_refused(
     shortcut_domains, wrapper
