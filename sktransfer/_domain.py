@@ -299,12 +299,34 @@ class DomainData:
         return self.sample_weight
 
 
-def _requires_y_message(name):
-    # sklearn's own wording, which its estimator checks look for.
-    return (
-        f"{name} requires y to be passed, but the target y is None. Pass the "
-        "labels, with -1 (classification) or NaN (regression) on unlabeled rows."
-    )
+def check_y_given(y, name, why=None):
+    """Raise sklearn's "requires y" error when ``y`` is None.
+
+    The one copy of the message (sklearn's own wording, which its estimator
+    checks look for), for estimators, scorers and functions alike.
+
+    Parameters
+    ----------
+    y : object
+        The labels given.
+    name : str
+        Who needs them (named in the error).
+    why : str, default=None
+        What the labels are for; None says how to mark unlabeled rows.
+
+    Raises
+    ------
+    ValueError
+        When ``y`` is None.
+    """
+    if y is None:
+        why = why or (
+            "Pass the labels, with -1 (classification) or NaN (regression) on "
+            "unlabeled rows"
+        )
+        raise ValueError(
+            f"{name} requires y to be passed, but the target y is None: {why}."
+        )
 
 
 def _non_numeric_columns(X):
@@ -427,6 +449,7 @@ def check_domain_data(
     need_source=True,
     need_target=False,
     need_labeled_target=False,
+    name=None,
     **check_params,
 ):
     """Validate training rows of the ``sample_domain`` convention, once.
@@ -441,9 +464,10 @@ def check_domain_data(
 
     Parameters
     ----------
-    estimator : estimator object
+    estimator : estimator object or None
         The estimator being fitted: named in errors; ``validate_data`` records
-        ``n_features_in_`` and ``feature_names_in_`` on it.
+        ``n_features_in_`` and ``feature_names_in_`` on it. None (with
+        ``validate_X=False`` and ``name``) for functions and splitters.
     X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
         Rows of every domain.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs), default=None
@@ -475,6 +499,8 @@ def check_domain_data(
         ``sample_domain``: with inferred domains and no unlabeled row, every
         row is source and the method falls back to its no-transfer
         counterpart, as sklearn's common checks expect.
+    name : str, default=None
+        Who is named in errors; the estimator's class name when None.
     **check_params : dict
         Other arguments of ``validate_data`` (``accept_sparse``, ``dtype``,
         ``ensure_all_finite``, ...).
@@ -507,9 +533,9 @@ def check_domain_data(
     >>> data.labeled
     array([ True,  True,  True, False])
     """
-    name = type(estimator).__name__
-    if y is None and y_required:
-        raise ValueError(_requires_y_message(name))
+    name = name or type(estimator).__name__
+    if y_required:
+        check_y_given(y, name)
     if y is not None:
         y = _check_labels(y, _n_rows_of(X), task, multi_output)
     X_input = X if y is None else indexable(X, y)[0]

@@ -43,6 +43,7 @@ __all__ = [
     "BaseTransferMetaEstimator",
     "BaseTransferTransformer",
     "LabeledRowsScoreMixin",
+    "copy_input_attributes",
     "labeled_rows_for_scoring",
     "report_progress",
     "seed_nested_estimators",
@@ -97,6 +98,27 @@ def report_progress(logger, verbose, message, *args, level=1):
         logger.info(message, *args)
     else:
         print(message % args if args else message, file=sys.stderr, flush=True)
+
+
+def copy_input_attributes(estimator, fitted):
+    """Record ``fitted``'s ``n_features_in_``/``feature_names_in_`` on ``estimator``.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The meta-estimator whose inner estimator saw the input.
+    fitted : estimator object
+        The fitted inner estimator.
+
+    Returns
+    -------
+    estimator : estimator object
+        The same object.
+    """
+    for attribute in ("n_features_in_", "feature_names_in_"):
+        if hasattr(fitted, attribute):
+            setattr(estimator, attribute, getattr(fitted, attribute))
+    return estimator
 
 
 def seed_nested_estimators(estimator, random_state):
@@ -366,10 +388,7 @@ class BaseTransferMetaEstimator(MetaEstimatorMixin, BaseTransferEstimator):
             **fit_params,
         )
         self.n_training_rows_ = rows.shape[0]
-        for attribute in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self.estimator_, attribute):
-                setattr(self, attribute, getattr(self.estimator_, attribute))
-        return self
+        return copy_input_attributes(self, self.estimator_)
 
     def get_metadata_routing(self):
         """Metadata routing of this meta-estimator.

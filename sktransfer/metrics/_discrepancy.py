@@ -57,16 +57,12 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     _num_samples,
     check_array,
-    check_consistent_length,
 )
 
 from .._domain import (
-    _as_label_array,
     _kind_of_container,
     _non_numeric_columns,
-    check_source_labeled,
-    require_domains,
-    resolve_sample_domain,
+    check_domain_data,
     unlabeled_mask,
 )
 from .._kernels import (
@@ -1044,16 +1040,19 @@ def _label_terms(X, y, sample_domain, estimator, seed):
 
 def _check_summary_input(X, y, sample_domain, estimator):
     X = _check_rows(X, "X")
-    if y is not None:
-        check_consistent_length(X, y)
-        y = _as_label_array(y)
-    task = _estimator_task(estimator)
-    sample_domain = resolve_sample_domain(y, sample_domain, X.shape[0], task=task)
-    require_domains(
-        sample_domain, source=True, target=True, method="transferability_summary"
+    data = check_domain_data(
+        None,
+        X,
+        y,
+        sample_domain,
+        task=_estimator_task(estimator),
+        y_required=False,
+        multi_output=True,
+        validate_X=False,
+        need_target=True,
+        name="transferability_summary",
     )
-    if y is not None:
-        check_source_labeled(y, sample_domain, task=task)
+    y, sample_domain = data.y, data.sample_domain
     n_source = int(np.sum(sample_domain >= 0))
     _check_domain_sizes(
         n_source,

@@ -5,7 +5,6 @@ import numbers
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.base import (
-    BaseEstimator,
     ClassifierMixin,
     MetaEstimatorMixin,
     _fit_context,
@@ -18,10 +17,12 @@ from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .._callers import check_marker_safe_caller
-from .._domain import check_domain_data
 from .._pipeline import fit_on_domains
-from ..base import LabeledRowsScoreMixin
+from ..base import (
+    BaseTransferEstimator,
+    LabeledRowsScoreMixin,
+    copy_input_attributes,
+)
 from ._validation import (
     _target_folds,
     check_partition,
@@ -86,7 +87,7 @@ def _score_columns(scores, n_classes):
 
 
 class TargetCalibratedClassifier(
-    LabeledRowsScoreMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+    LabeledRowsScoreMixin, ClassifierMixin, MetaEstimatorMixin, BaseTransferEstimator
 ):
     """Calibrate a transfer classifier's probabilities on labeled target rows.
 
@@ -176,7 +177,6 @@ class TargetCalibratedClassifier(
     (40,)
     """
 
-    __metadata_request__fit = {"sample_domain": True}
     __metadata_request__predict = {"sample_domain": True}
     __metadata_request__predict_proba = {"sample_domain": True}
 
@@ -193,9 +193,10 @@ class TargetCalibratedClassifier(
         self.cv = cv
         self.n_jobs = n_jobs
 
-    def __sklearn_clone__(self):
-        check_marker_safe_caller(self)
-        return super().__sklearn_clone__()
+    _domain_checks = {"validate_X": False, "need_source": False}
+
+    def _domain_task(self):
+        return "classification"
 
     def _inner(self):
         return LogisticRegression() if self.estimator is None else self.estimator
@@ -243,17 +244,10 @@ class TargetCalibratedClassifier(
         self : object
             The fitted calibrated classifier.
         """
-        check_marker_safe_caller(self, y, task="classification")
+        return self._fit(self._check_domain_data(X, y, sample_domain))
+
+    def _fit(self, data):
         estimator = self._inner()
-        data = check_domain_data(
-            self,
-            X,
-            y,
-            sample_domain,
-            task="classification",
-            validate_X=False,
-            need_source=False,
-        )
         if data.n_samples == 0:
             raise ValueError("Found array with 0 sample(s); fit needs rows.")
         self.response_method_ = _response_method(estimator)
@@ -287,9 +281,7 @@ class TargetCalibratedClassifier(
             for k, positive in enumerate(positives)
         ]
         self.calibration_rows_ = rows
-        for attribute in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self.estimator_, attribute):
-                setattr(self, attribute, getattr(self.estimator_, attribute))
+        copy_input_attributes(self, self.estimator_)
         return self
 
     def predict_proba(self, X, sample_domain=None):

@@ -16,7 +16,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._callers import check_marker_safe_caller
 from .._pipeline import LabeledOnly, accepts_sample_domain, fit_on_domains
-from ..base import BaseTransferMetaEstimator, report_progress
+from ..base import (
+    BaseTransferMetaEstimator,
+    copy_input_attributes,
+    report_progress,
+)
 from ..utils import _user_stacklevel
 from ._scorers import TargetScorer, _DomainScorer
 from ._split import _TargetSplitter, check_domain_cv
@@ -304,12 +308,6 @@ class NegativeTransferGuard(BaseTransferMetaEstimator):
 
     _domain_checks = {"validate_X": False, "need_source": False}
 
-    def _record_input_attributes(self):
-        """``n_features_in_``/``feature_names_in_`` of the kept candidate."""
-        for attribute in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self.estimator_, attribute):
-                setattr(self, attribute, getattr(self.estimator_, attribute))
-
     def get_metadata_routing(self):
         """Metadata routing of the guard.
 
@@ -506,7 +504,7 @@ class NegativeTransferGuard(BaseTransferMetaEstimator):
         self.valid_splits_ = np.zeros(0, dtype=bool)
         self.selected_ = TRANSFER
         self.estimator_ = fit_on_domains(clone(estimator), X, y, sample_domain)
-        self._record_input_attributes()
+        copy_input_attributes(self, self.estimator_)
 
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_domain=None):
@@ -580,7 +578,7 @@ class NegativeTransferGuard(BaseTransferMetaEstimator):
         self.estimator_ = fit_on_domains(
             clone(candidates[self.selected_]), X, y, domains
         )
-        self._record_input_attributes()
+        copy_input_attributes(self, self.estimator_)
         return self
 
     def report(self):

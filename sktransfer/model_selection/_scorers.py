@@ -23,7 +23,7 @@ from sklearn.utils.metadata_routing import MetadataRequest
 from sklearn.utils.validation import _num_samples
 
 from .._callers import scoring_failure_becomes_nan
-from .._domain import UNLABELED, check_sample_domain, unlabeled_mask
+from .._domain import UNLABELED, check_sample_domain, check_y_given, unlabeled_mask
 from .._pipeline import fit_on_domains
 from ..metrics import domain_classifier_ratio
 from ._split import domains_and_labels
@@ -89,11 +89,7 @@ class _DomainScorer:
 
     def _source_and_target_rows(self, X, y, sample_domain):
         """Labeled source rows and target rows; domains from the labels if needed."""
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None: it scores on the labeled source rows."
-            )
+        check_y_given(y, type(self).__name__, "it scores on the labeled source rows")
         domains, labeled = domains_and_labels(X, y, None, sample_domain)
         is_target = domains < 0
         source = np.flatnonzero(~is_target & labeled)
@@ -170,11 +166,7 @@ class TargetScorer(_DomainScorer):
         -------
         score : float
         """
-        if y is None:
-            raise ValueError(
-                "TargetScorer requires y to be passed, but the target y is None: "
-                "it scores on the labeled target rows."
-            )
+        check_y_given(y, "TargetScorer", "it scores on the labeled target rows")
         rows = ~unlabeled_mask(_check_label_count(X, y))
         if sample_domain is not None:
             rows &= check_sample_domain(sample_domain, _num_samples(X)) < 0

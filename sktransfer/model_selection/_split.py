@@ -22,7 +22,7 @@ from sklearn.model_selection import (
 )
 from sklearn.utils.validation import _num_samples
 
-from .._domain import check_sample_domain, resolve_sample_domain, unlabeled_mask
+from .._domain import check_domain_data, check_sample_domain
 
 _ROUTING_HINT = (
     "With sklearn's metadata routing on, pass sample_domain to fit; with it off, "
@@ -37,13 +37,6 @@ def domains_and_labels(X, y, groups, sample_domain):
     With neither, target rows are those whose label is the unlabeled marker.
     """
     n_samples = _num_samples(X)
-    if y is not None:
-        n_labels = _num_samples(y)
-        if n_labels != n_samples:
-            raise ValueError(
-                f"X has {n_samples} rows but y has {n_labels} labels; give one "
-                "label per row."
-            )
     if sample_domain is not None and groups is not None:
         sample_domain = check_sample_domain(sample_domain, n_samples)
         if not np.array_equal(sample_domain, np.asarray(groups)):
@@ -60,9 +53,19 @@ def domains_and_labels(X, y, groups, sample_domain):
             f"sample_domain, or y with -1 (NaN) on unlabeled target rows. "
             f"{_ROUTING_HINT}"
         )
-    sample_domain = resolve_sample_domain(y, sample_domain, n_samples)
-    labeled = np.ones(n_samples, dtype=bool) if y is None else ~unlabeled_mask(y)
-    return sample_domain, labeled
+    data = check_domain_data(
+        None,
+        X,
+        y,
+        sample_domain,
+        y_required=False,
+        multi_output=True,
+        validate_X=False,
+        need_source=False,
+        name="The splitter",
+    )
+    labeled = np.ones(n_samples, dtype=bool) if y is None else data.labeled
+    return data.sample_domain, labeled
 
 
 class _DomainSplitter(BaseCrossValidator):

@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import (
     validate_params,
 )
 
-from .._domain import check_domain_data
+from .._domain import check_domain_data, check_y_given
 from .._pipeline import fit_on_domains
 from ..base import _label_task, _subset_rows
 from ._split import TargetKFold, TargetStratifiedKFold
@@ -295,11 +295,7 @@ def cross_val_predict_target(
     >>> bool(np.all(y[rows] != -1))
     True
     """
-    if y is None:
-        raise ValueError(
-            "cross_val_predict_target requires y to be passed, but the target y "
-            "is None: it predicts the labeled target rows."
-        )
+    check_y_given(y, "cross_val_predict_target", "it predicts the labeled target rows")
     if not hasattr(estimator, method):
         raise TypeError(
             f"{type(estimator).__name__} has no {method}; choose a method it has."

@@ -11,6 +11,7 @@ from sklearn.utils.fixes import parse_version
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from .._domain import check_y_given
 from ._paths import PathFeaturizer
 
 
@@ -46,11 +47,7 @@ def check_binary_labels(y, n_rows, who):
     -------
     y : ndarray of shape (n_rows,)
     """
-    if y is None:
-        raise ValueError(
-            f"{who} requires y to be passed, but the target y is None. Pass "
-            "whether each row's fact holds (two classes)."
-        )
+    check_y_given(y, who, "pass whether each row's fact holds (two classes)")
     y = np.asarray(y)
     if y.ndim == 0 or y.shape[0] != n_rows:
         got = "a scalar" if y.ndim == 0 else f"{y.shape[0]} labels"

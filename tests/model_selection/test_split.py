@@ -145,7 +145,13 @@ def test_domain_shuffle_split_infers_target_rows_from_labels():
 
 def test_domain_shuffle_split_needs_both_kinds():
     X, y, sample_domain = _domains(n_labeled=0)
+    labeled = np.where(y == -1, 0, y)  # every row a labeled source row
     with pytest.raises(ValueError, match="needs source rows.*and target rows"):
+        next(
+            DomainShuffleSplit().split(X, labeled, sample_domain=np.abs(sample_domain))
+        )
+    # Unlabeled rows declared source break the convention, and are named.
+    with pytest.raises(ValueError, match="source rows .* carry the unlabeled marker"):
         next(DomainShuffleSplit().split(X, y, sample_domain=np.abs(sample_domain)))
 
 
