@@ -8,6 +8,7 @@ pipeline.
 """
 
 import numbers
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -339,28 +340,63 @@ def _non_numeric_columns(X):
     ]
 
 
+def _non_numeric_error(X, name):
+    """The error for text or categorical DataFrame columns, or None."""
+    if _kind_of_container(X) != "dataframe":
+        return None
+    columns = _non_numeric_columns(X)
+    if not columns:
+        return None
+    shown = ", ".join(repr(c) for c in columns[:5])
+    more = f" and {len(columns) - 5} more" if len(columns) > 5 else ""
+    return ValueError(
+        f"{name} needs numeric features, but the DataFrame columns {shown}{more} "
+        "are categorical or text. Encode them first, inside the transfer "
+        "pipeline so that every domain is encoded alike, e.g. "
+        "make_transfer_pipeline(ColumnTransformer([('cat', OneHotEncoder("
+        f"handle_unknown='ignore'), {columns[:5]!r})], remainder='passthrough'), "
+        f"{name}(...))."
+    )
+
+
+@contextmanager
+def non_numeric_columns_explained(X, name):
+    """Turn numpy's "could not convert string to float" into a useful error.
+
+    A model that needs numbers, fitted on a DataFrame with text or
+    categorical columns, fails deep inside numpy or sklearn; when ``X`` has
+    such columns the error is replaced by one that names them and the
+    encoder to use (inside the transfer pipeline).
+
+    Parameters
+    ----------
+    X : object
+        The rows given to ``fit``.
+    name : str
+        The estimator named in the error.
+
+    Yields
+    ------
+    None
+        The block whose conversion errors are explained.
+    """
+    try:
+        yield
+    except (ValueError, TypeError) as error:
+        if "convert" not in str(error):
+            raise
+        explained = _non_numeric_error(X, name)
+        if explained is None:
+            raise
+        raise explained from error
+
+
 def _validate_X(estimator, X, reset, check_params):
     """``validate_data`` on X, with an error naming non-numeric DataFrame columns."""
-    name = type(estimator).__name__
-    try:
+    if check_params.get("dtype", "numeric") is None:
         return validate_data(estimator, X, reset=reset, **check_params)
-    except (ValueError, TypeError) as error:
-        numeric = check_params.get("dtype", "numeric") is not None
-        if not numeric or _kind_of_container(X) != "dataframe":
-            raise
-        columns = _non_numeric_columns(X)
-        if not columns:
-            raise
-        shown = ", ".join(repr(c) for c in columns[:5])
-        more = f" and {len(columns) - 5} more" if len(columns) > 5 else ""
-        raise ValueError(
-            f"{name} needs numeric features, but the DataFrame columns {shown}{more} "
-            "are categorical or text. Encode them first, inside the transfer "
-            "pipeline so that every domain is encoded alike, e.g. "
-            "make_transfer_pipeline(ColumnTransformer([('cat', OneHotEncoder("
-            f"handle_unknown='ignore'), {columns[:5]!r})], remainder='passthrough'), "
-            f"{name}(...))."
-        ) from error
+    with non_numeric_columns_explained(X, type(estimator).__name__):
+        return validate_data(estimator, X, reset=reset, **check_params)
 
 
 def _n_rows_of(X):

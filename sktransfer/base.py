@@ -36,7 +36,11 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from ._callers import check_marker_safe_caller
-from ._domain import DEFAULT_TARGET_ID, check_domain_data
+from ._domain import (
+    DEFAULT_TARGET_ID,
+    check_domain_data,
+    non_numeric_columns_explained,
+)
 
 __all__ = [
     "BaseTransferEstimator",
@@ -224,8 +228,16 @@ class BaseTransferEstimator(BaseEstimator, metaclass=ABCMeta):
         self : object
             The fitted estimator.
         """
+        return self._validate_and_fit(X, y, sample_domain, sample_weight, **fit_params)
+
+    def _validate_and_fit(self, X, y, sample_domain, sample_weight=None, **params):
+        """The template method: validate once, then ``_fit``.
+
+        Subclasses whose public ``fit`` has another signature call this.
+        """
         data = self._check_domain_data(X, y, sample_domain, sample_weight)
-        return self._fit(data, **fit_params)
+        with non_numeric_columns_explained(data.X_input, type(self).__name__):
+            return self._fit(data, **params)
 
     def __sklearn_clone__(self):
         # sklearn's wrappers that would take -1 for a class clone before they
@@ -274,7 +286,7 @@ class BaseTransferTransformer(TransformerMixin, BaseTransferEstimator):
         self : object
             The fitted transformer.
         """
-        return self._fit(self._check_domain_data(X, y, sample_domain))
+        return self._validate_and_fit(X, y, sample_domain)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_transform(self, X, y=None, sample_domain=None):
@@ -294,7 +306,9 @@ class BaseTransferTransformer(TransformerMixin, BaseTransferEstimator):
         X_new : ndarray of shape (n_samples, n_components)
             The transformed rows.
         """
-        return self._fit_transform(self._check_domain_data(X, y, sample_domain))
+        data = self._check_domain_data(X, y, sample_domain)
+        with non_numeric_columns_explained(data.X_input, type(self).__name__):
+            return self._fit_transform(data)
 
     def _fit_transform(self, data):
         return self._fit(data).transform(data.X)

@@ -219,3 +219,25 @@ def test_transfer_pipeline_checks_sample_domain_before_any_step():
     pipe = make_transfer_pipeline(LogisticRegression())
     with pytest.raises(ValueError, match="sample_domain has 3 entries but X has 60"):
         pipe.fit(X, y, sample_domain=sample_domain[:3])
+
+
+@pytest.mark.parametrize("make", ["pipeline", "tradaboost"])
+def test_text_columns_reaching_a_numeric_model_are_named(make):
+    # The inner model fails deep in numpy; the error names the column instead.
+    from sktransfer import TrAdaBoostClassifier
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        {"amount": rng.normal(size=40), "merchant": rng.choice(list("abc"), 40)}
+    )
+    y = np.tile([0, 1, 0, -1], 10)
+    sample_domain = np.where(y == -1, -2, 1)
+    sample_domain[:4] = -2
+    model = (
+        make_transfer_pipeline(LogisticRegression())
+        if make == "pipeline"
+        else TrAdaBoostClassifier()
+    )
+    with pytest.raises(ValueError, match="'merchant'.*OneHotEncoder") as error:
+        model.fit(frame, y, sample_domain=sample_domain)
+    assert "could not convert" not in str(error.value)

@@ -185,7 +185,7 @@ class _TrAdaBoostBase(BaseTransferEstimator):
         self : object
             The fitted estimator.
         """
-        return self._fit(self._check_domain_data(X, y, sample_domain, sample_weight))
+        return self._validate_and_fit(X, y, sample_domain, sample_weight)
 
     def _boosting_rows(self, data):
         """``X, y, is_target, weights, used`` of the labeled rows boosting runs on.

@@ -244,7 +244,7 @@ class TargetCalibratedClassifier(
         self : object
             The fitted calibrated classifier.
         """
-        return self._fit(self._check_domain_data(X, y, sample_domain))
+        return self._validate_and_fit(X, y, sample_domain)
 
     def _fit(self, data):
         estimator = self._inner()

@@ -527,7 +527,7 @@ class NegativeTransferGuard(BaseTransferMetaEstimator):
             The fitted guard.
         """
         check_marker_safe_caller(self, y, task=self._domain_task())
-        return self._fit(self._check_domain_data(X, y, sample_domain))
+        return self._validate_and_fit(X, y, sample_domain)
 
     def _fit(self, data):
         X, y, domains = data.X_input, data.y, data.sample_domain

@@ -380,7 +380,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseTransferEstimator):
             unlabeled source rows, missing domains, or rows naming entities
             that are not in their domain's graph.
         """
-        return self._fit(self._check_domain_data(X, y, sample_domain))
+        return self._validate_and_fit(X, y, sample_domain)
 
     def _fit(self, data):
         X, y, sample_domain = self._checked_rows(data), data.y, data.sample_domain
