@@ -5,7 +5,7 @@ stacked in one ``X`` and ``sample_domain`` gives each row's domain (``>= 0``
 source, ``< 0`` target). See :func:`stack_domains`.
 """
 
-from . import metrics, model_selection, relational
+from . import metrics, model_selection, parameter, relational
 from ._domain import split_domains, stack_domains
 from ._pipeline import LabeledOnly, TransferPipeline, make_transfer_pipeline
 from .feature import SemiSupervisedTCA, TransferComponentAnalysis
@@ -32,6 +32,7 @@ __all__ = [
     "make_transfer_pipeline",
     "metrics",
     "model_selection",
+    "parameter",
     "relational",
     "split_domains",
     "stack_domains",

@@ -36,6 +36,7 @@ from sktransfer.model_selection import (
     NegativeTransferGuard,
     TargetCalibratedClassifier,
 )
+from sktransfer.parameter import SourceBoostingClassifier
 from sktransfer.relational import (
     PathFeaturizer,
     PathRuleLearner,
@@ -91,6 +92,7 @@ _EXPECTED_FAILURES = {
     LabeledOnly: {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
     NegativeTransferGuard: {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
     TargetCalibratedClassifier: {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
+    SourceBoostingClassifier: {"check_classifiers_classes": _MINUS_ONE_IS_UNLABELED},
     TrAdaBoostClassifier: {
         "check_classifiers_classes": _MINUS_ONE_IS_UNLABELED,
         "check_sample_weight_equivalence_on_dense_data": _WEIGHTS_NOT_REPEATS,
