@@ -31,6 +31,12 @@ from ._pipeline import LabeledOnly, make_transfer_pipeline
 from .datasets import load_credit_default, load_mushroom
 from .feature import TransferComponentAnalysis
 from .instance import KernelMeanMatching, TrAdaBoostClassifier
+from .parameter import (
+    FeatureAugmentation,
+    InterpolatedTransferClassifier,
+    RegularTransferLogisticRegression,
+    SourceBoostingClassifier,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +68,22 @@ METHODS = [
         lambda base: make_transfer_pipeline(
             TransferComponentAnalysis(30, random_state=0), base
         ),
+    ),
+    Method(
+        "prior from source weights",
+        lambda base: RegularTransferLogisticRegression(base, C=base.C),
+    ),
+    Method(
+        "boosting from source margin",
+        lambda base: SourceBoostingClassifier(base, random_state=0),
+    ),
+    Method(
+        "feature augmentation",
+        lambda base: make_transfer_pipeline(FeatureAugmentation(), base),
+    ),
+    Method(
+        "source/target interpolation",
+        lambda base: InterpolatedTransferClassifier(base, base, random_state=0),
     ),
 ]
 

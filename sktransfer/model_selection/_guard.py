@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import _fit_context, clone, is_classifier
+from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval
@@ -48,6 +49,12 @@ def _wrapped_learner(estimator):
     """The estimator a sktransfer meta-estimator fits, or None."""
     if hasattr(estimator, "_base_estimator"):  # boosting's default learner
         return estimator._base_estimator()
+    if hasattr(estimator, "_default_source_estimator"):  # parameter transfer
+        source = estimator.get_params(deep=False).get("source_estimator")
+        if source is None:
+            return estimator._default_source_estimator()
+        # A frozen production model: its baselines refit its kind of model.
+        return source.estimator if isinstance(source, FrozenEstimator) else source
     if hasattr(estimator, "_default_estimator"):  # BaseTransferMetaEstimator
         inner = estimator.get_params(deep=False).get("estimator")
         return estimator._default_estimator() if inner is None else inner
@@ -60,11 +67,12 @@ def baseline_learner(estimator):
     """The learner inside a transfer estimator, to build its baselines from.
 
     The base estimator of sktransfer's meta-estimators (TrAdaBoost, KMM,
-    LabeledOnly); for a pipeline, the pipeline without its transfer steps
-    (those whose ``fit`` takes ``sample_domain``); for a search or another
-    sklearn meta-estimator around a transfer estimator, the learner of that
-    estimator (untuned: pass ``baseline=`` to tune the baselines too); a plain
-    estimator is its own baseline.
+    LabeledOnly); the source model's estimator for parameter transfer (an
+    unfitted copy of a frozen one); for a pipeline, the pipeline without its
+    transfer steps (those whose ``fit`` takes ``sample_domain``); for a search
+    or another sklearn meta-estimator around a transfer estimator, the learner
+    of that estimator (untuned: pass ``baseline=`` to tune the baselines too);
+    a plain estimator is its own baseline.
     """
     learner = _wrapped_learner(estimator)
     if learner is not None:

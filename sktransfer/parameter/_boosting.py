@@ -1,6 +1,7 @@
 """Gradient boosting on the target rows, starting from the source model's margin."""
 
 import numbers
+from dataclasses import replace
 
 import numpy as np
 from scipy.special import expit, softmax
@@ -10,7 +11,7 @@ from sklearn.ensemble import (
     HistGradientBoostingRegressor,
 )
 from sklearn.model_selection import train_test_split
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import _safe_indexing, check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -22,6 +23,24 @@ __all__ = ["SourceBoostingClassifier", "SourceBoostingRegressor"]
 
 # Probabilities are clipped here before their log is taken as a margin.
 _PROBA_FLOOR = 1e-15
+
+
+def _category_columns(X):
+    """Names of the pandas ``category`` columns of ``X`` (none for arrays)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(dtypes, "items"):
+        return []
+    return [column for column, dtype in dtypes.items() if str(dtype) == "category"]
+
+
+def _category_codes(X, categories):
+    """``X`` with each category column replaced by its code among the
+    categories seen in ``fit``; unknown and missing values become NaN."""
+    X = X.copy()
+    for column, known in categories.items():
+        codes = X[column].cat.set_categories(known).cat.codes.astype(np.float64)
+        X[column] = codes.where(codes >= 0)
+    return X
 
 
 class _BaseSourceBoosting(BaseSourceTransfer):
@@ -41,7 +60,11 @@ class _BaseSourceBoosting(BaseSourceTransfer):
         "random_state": ["random_state"],
     }
 
-    _domain_checks = {"need_labeled_target": True, "ensure_all_finite": "allow-nan"}
+    _domain_checks = {
+        "need_labeled_target": True,
+        "ensure_all_finite": "allow-nan",
+        "accept_sparse": "csr",
+    }
 
     _loss = None
 
@@ -71,6 +94,28 @@ class _BaseSourceBoosting(BaseSourceTransfer):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.random_state = random_state
+
+    def _check_domain_data(self, X, y, sample_domain, sample_weight=None):
+        # The source model gets the categories as they are (a
+        # HistGradientBoosting model reads them from the dtype); the target
+        # trees get their codes.
+        self.categories_ = {
+            column: X[column].cat.categories for column in _category_columns(X)
+        }
+        if not self.categories_:
+            return super()._check_domain_data(X, y, sample_domain, sample_weight)
+        data = super()._check_domain_data(
+            _category_codes(X, self.categories_), y, sample_domain, sample_weight
+        )
+        return replace(data, X_input=X)
+
+    def _tree_rows(self, X):
+        categories = getattr(self, "categories_", None)
+        if categories and _category_columns(X):
+            X = _category_codes(X, categories)
+        return validate_data(
+            self, X, reset=False, ensure_all_finite="allow-nan", accept_sparse="csr"
+        )
 
     def _fit(self, data):
         source = self._fit_source_model(data)
@@ -145,7 +190,7 @@ class _BaseSourceBoosting(BaseSourceTransfer):
     def _raw_margin(self, X):
         """Source margin plus every kept round's steps, shape (n, K)."""
         check_is_fitted(self)
-        X_checked = validate_data(self, X, reset=False, ensure_all_finite="allow-nan")
+        X_checked = self._tree_rows(X)
         margin = self._source_margin(X)
         for round_trees in self.estimators_:
             for k, tree in enumerate(round_trees):
@@ -161,6 +206,11 @@ class _BaseSourceBoosting(BaseSourceTransfer):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
+        # The trees take sparse rows; the source model decides.
+        source = self.source_estimator
+        if source is None:
+            source = self._default_source_estimator()
+        tags.input_tags.sparse = get_tags(source).input_tags.sparse
         return tags
 
 
@@ -235,6 +285,10 @@ class SourceBoostingClassifier(
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names of ``X``, when it is a DataFrame with string names.
+    categories_ : dict
+        The categories of each ``category`` column of a DataFrame ``X``, by
+        column name; the target trees split on codes among them. Empty for
+        arrays.
 
     See Also
     --------
@@ -250,11 +304,13 @@ class SourceBoostingClassifier(
     sees only the labeled target rows, so its cost does not depend on the
     number of source rows when the source model is frozen.
 
-    Categorical columns: ``X`` must be numeric. Encode categories with
-    ``OrdinalEncoder`` in front (a ``Pipeline``) and, for a
-    ``HistGradientBoostingClassifier`` source, name the encoded columns in
-    its ``categorical_features``: the source model then treats them as
-    categories, the target trees split on their codes.
+    Categorical columns: a DataFrame's ``category`` columns go to the source
+    model as they are, so a ``HistGradientBoostingClassifier`` source (the
+    default, ``categorical_features="from_dtype"``) treats them as
+    categories; the target trees split on their codes among the categories
+    seen in ``fit`` (``categories_``), unseen and missing values being NaN.
+    Text (``object``) columns must be encoded in front, e.g. by an
+    ``OrdinalEncoder`` in a ``Pipeline``.
 
     How much the source helps depends on its margin: a calibrated source
     (a logistic model) is corrected in a few rounds, while a source whose
@@ -467,6 +523,10 @@ class SourceBoostingRegressor(
         Number of features seen in ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names of ``X``, when it is a DataFrame with string names.
+    categories_ : dict
+        The categories of each ``category`` column of a DataFrame ``X``, by
+        column name; the target trees split on codes among them. Empty for
+        arrays.
 
     See Also
     --------
@@ -475,8 +535,8 @@ class SourceBoostingRegressor(
     Notes
     -----
     As for :class:`SourceBoostingClassifier`: the rounds are sklearn
-    regression trees on numeric columns (encode categories in front, see
-    there), fitted on the labeled target rows only.
+    regression trees, fitted on the labeled target rows only, on the numeric
+    columns and the codes of ``category`` columns (see there).
 
     References
     ----------

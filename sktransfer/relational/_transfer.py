@@ -4,8 +4,7 @@ import logging
 import numbers
 
 import numpy as np
-from scipy.optimize import minimize
-from scipy.special import expit, log_expit
+from scipy.special import expit
 from sklearn.base import ClassifierMixin, _fit_context, clone
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -22,6 +21,7 @@ from sklearn.utils.validation import (
 
 from ..base import BaseTransferEstimator
 from ..model_selection import NegativeTransferGuard, TargetStratifiedShuffleSplit
+from ..parameter._prior_solvers import prior_logistic
 from ._mapping import Mapping, PredicateMapper, check_relation_pair, mapped_model
 from ._paths import PathFeaturizer, check_entity_rows
 from ._rules import PathRuleLearner
@@ -46,7 +46,8 @@ def fit_prior_logistic(features, y, prior_coef, prior_intercept, C, strength):
     Minimizes ``sum(log-loss) + |w|^2 / (2 C) + strength (|w - w0|^2 +
     (b - b0)^2)``. ``strength = 0`` is the L2 logistic regression of
     scikit-learn (intercept unpenalized); as ``strength`` grows the solution
-    tends to the prior ``(w0, b0)``.
+    tends to the prior ``(w0, b0)``. The solver is the one of
+    :class:`sktransfer.parameter.RegularTransferLogisticRegression`.
 
     Parameters
     ----------
@@ -100,33 +101,21 @@ def fit_prior_logistic(features, y, prior_coef, prior_intercept, C, strength):
         )
     if not np.isfinite(prior_intercept):
         raise ValueError(f"prior_intercept must be finite; got {prior_intercept}.")
-    signs = np.where(y > 0, 1.0, -1.0)
-
-    def objective(theta):
-        w, b = theta[:-1], theta[-1]
-        margins = signs * (features @ w + b)
-        loss = -log_expit(margins).sum()
-        pull_w, pull_b = w - prior_coef, b - prior_intercept
-        value = loss + w @ w / (2 * C) + strength * (pull_w @ pull_w + pull_b**2)
-        residual = -signs * expit(-margins)
-        grad_w = features.T @ residual + w / C + 2 * strength * pull_w
-        grad_b = residual.sum() + 2 * strength * pull_b
-        return value, np.append(grad_w, grad_b)
-
-    start = (
-        np.append(prior_coef, prior_intercept)
-        if strength > 0
-        else np.zeros(n_features + 1)
+    result = prior_logistic(
+        features,
+        (y > 0).astype(np.float64)[:, None],
+        np.ones(y.shape[0]),
+        prior_coef[None, :],
+        np.array([prior_intercept], dtype=np.float64),
+        C=C,
+        strength=strength,
     )
-    result = minimize(
-        objective, start, jac=True, method="L-BFGS-B", options={"maxiter": 5000}
-    )
-    if not result.success:
+    if not result.converged:
         raise ValueError(
             f"The prior-regularised logistic regression did not converge: "
             f"{result.message}. Lower strength or C."
         )
-    return result.x[:-1], float(result.x[-1])
+    return result.coef[0], float(result.intercept[0])
 
 
 class RelationalTransferClassifier(ClassifierMixin, BaseTransferEstimator):

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.ensemble import (
     GradientBoostingClassifier,
     HistGradientBoostingClassifier,
@@ -309,8 +310,40 @@ def test_categorical_columns_through_an_encoder_in_a_pipeline():
             )
 
 
-def test_categorical_columns_without_an_encoder_get_a_clear_error():
+def test_category_columns_go_to_the_source_as_categories_and_to_the_trees_as_codes():
+    X, y, sd, X_test, y_test = _frame_with_a_category(0, 40)
+    model = SourceBoostingClassifier(n_estimators=0, random_state=0)
+    model.fit(X, y, sample_domain=sd)
+    source = model.source_estimator_
+    assert_array_equal(source.is_categorical_, [True, False, False, False])
+    assert_allclose(model.predict_proba(X_test), source.predict_proba(X_test))
+    assert list(model.categories_) == ["colour"]
+    assert model.feature_names_in_.tolist() == ["colour", "a", "b", "c"]
+    boosted = clone(model).set_params(n_estimators=30).fit(X, y, sample_domain=sd)
+    assert boosted.score(X_test, y_test) > source.score(X_test, y_test)
+    # The trees read codes: the same rows with numeric codes predict the same.
+    codes = X_test.assign(colour=X_test["colour"].cat.codes.astype(float))
+    margin = source.decision_function(X_test)
+    for (tree,) in boosted.estimators_:
+        margin = margin + tree.predict(codes.to_numpy())
+    assert_allclose(boosted.decision_function(X_test), margin)
+
+
+def test_unseen_and_missing_categories_are_nan_for_the_trees():
+    X, y, sd, X_test, _ = _frame_with_a_category(1, 40)
+    model = SourceBoostingClassifier(n_estimators=5, random_state=0)
+    model.fit(X, y, sample_domain=sd)
+    X_new = X_test.copy()
+    X_new["colour"] = X_new["colour"].cat.add_categories(["green"])
+    X_new.loc[X_new.index[:3], "colour"] = "green"
+    X_new.loc[X_new.index[3:6], "colour"] = None
+    proba = model.predict_proba(X_new)
+    assert np.isfinite(proba).all()
+
+
+def test_text_columns_without_an_encoder_get_a_clear_error():
     X, y, sd, _, _ = _frame_with_a_category(0, 20)
+    X = X.astype({"colour": object})
     with pytest.raises(ValueError, match="colour"):
         SourceBoostingClassifier().fit(X, y, sample_domain=sd)
 
@@ -322,3 +355,17 @@ def test_regressor_early_stopping_stops():
     ).fit(X, y, sample_domain=sd)
     assert model.n_estimators_ < 100
     assert model.n_estimators_ == int(np.argmin(model.validation_score_))
+
+
+def test_sparse_input_boosts_as_dense():
+    import scipy.sparse as sp
+
+    X, y, sd, X_test, _ = _concept_shift(15, 40)
+    source = FrozenEstimator(LogisticRegression().fit(X[sd > 0], y[sd > 0]))
+    params = dict(n_estimators=10, subsample=0.8, random_state=0)
+    dense = SourceBoostingClassifier(source, **params).fit(X[sd < 0], y[sd < 0])
+    sparse = SourceBoostingClassifier(source, **params)
+    sparse.fit(sp.csr_matrix(X[sd < 0]), y[sd < 0])
+    assert_allclose(
+        sparse.predict_proba(sp.csr_matrix(X_test)), dense.predict_proba(X_test)
+    )
