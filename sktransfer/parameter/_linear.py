@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 from scipy.special import expit, softmax
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -153,7 +153,8 @@ class RegularTransferLogisticRegression(
         intercept like the weights; with False it is 0.
     C : float, default=1.0
         Inverse strength of the plain L2 penalty, as in
-        ``LogisticRegression``.
+        ``LogisticRegression``; ``np.inf`` leaves only the pull towards the
+        source.
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes of the target rows, as in
         ``LogisticRegression`` ("balanced": inversely proportional to their
@@ -226,7 +227,7 @@ class RegularTransferLogisticRegression(
 
     _parameter_constraints = {
         **_BaseRegularTransfer._parameter_constraints,
-        "C": [Interval(numbers.Real, 0, None, closed="neither")],
+        "C": [Interval(numbers.Real, 0, None, closed="right")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
@@ -403,8 +404,10 @@ class RegularTransferRidge(LabeledRowsScoreMixin, RegressorMixin, _BaseRegularTr
 
     where ``w_s, b_s`` are the source model's ``coef_`` and ``intercept_``
     (the prior of Chelba & Acero, 2006, for the squared loss). Solved in
-    closed form, the normal equations formed when there are at most 4096
-    features, by conjugate gradients (relative tolerance ``tol``) above.
+    closed form: through the rows (an n-by-n solve) when there are fewer
+    labeled target rows than weights, else by the normal equations, formed
+    up to 4096 features and by conjugate gradients (relative tolerance
+    ``tol``) above.
     ``strength=0`` is scikit-learn's ``Ridge(alpha)`` fitted on the target
     rows; ``strength=np.inf`` is the source model. Without labeled target
     rows (``sample_domain`` inferred, every row source) the model is the
@@ -515,6 +518,14 @@ class RegularTransferRidge(LabeledRowsScoreMixin, RegressorMixin, _BaseRegularTr
         return Ridge(alpha=self.alpha)
 
     def _prepare_targets(self, source, y, prior_coef):
+        model = getattr(source, "estimator", source)  # a FrozenEstimator's model
+        if is_classifier(model):
+            raise TypeError(
+                f"RegularTransferRidge starts from a regressor's weights; "
+                f"{type(model).__name__} is a classifier, whose weights score "
+                "classes, not y. Use RegularTransferLogisticRegression, or a linear "
+                "regressor as the source."
+            )
         self._single_output = y.ndim == 1
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         if Y.shape[1] != prior_coef.shape[0]:

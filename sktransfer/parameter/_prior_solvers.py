@@ -201,6 +201,43 @@ def _ridge_direct(X, Y, sample_weight, prior, alpha, strength, fit_intercept):
     return change @ theta_centred
 
 
+def _ridge_dual(X, Y, sample_weight, prior, alpha, strength, fit_intercept):
+    """The normal equations through the rows, for fewer rows than unknowns.
+
+    The two penalties on ``w`` add up to ``(alpha + strength) |w - m|^2``
+    plus a constant, ``m = strength w0 / (alpha + strength)``; with ``D`` the
+    diagonal of the penalties and ``A = [X | 1]``, the solution is
+    ``m + D^-1 A^T (S^-1 + A D^-1 A^T)^-1 (y - A m)``, an n-by-n solve. Rows
+    of zero weight carry nothing and are dropped first (``S^-1``).
+    """
+    keep = sample_weight > 0
+    X, Y, sample_weight = X[keep], Y[keep], sample_weight[keep]
+    n_features = X.shape[1]
+    inverse_penalty = np.full(prior.shape[0], 1.0 / (alpha + strength))
+    centre = prior * (strength / (alpha + strength))
+    if fit_intercept:
+        inverse_penalty[-1] = 1.0 / strength
+        centre[-1] = prior[-1]
+    scaled = (
+        X.multiply(inverse_penalty[:n_features]).tocsr()
+        if sp.issparse(X)
+        else (X * inverse_penalty[:n_features])
+    )
+    gram = X @ scaled.T
+    gram = np.asarray(gram.toarray() if sp.issparse(gram) else gram)
+    if fit_intercept:
+        gram = gram + inverse_penalty[-1]
+    gram[np.diag_indices_from(gram)] += 1.0 / sample_weight
+    fitted = np.asarray(X @ centre[:n_features])
+    if fit_intercept:
+        fitted = fitted + centre[-1]
+    dual = linalg.solve(gram, Y - fitted, assume_a="pos")
+    step = np.asarray(scaled.T @ dual)
+    if fit_intercept:
+        step = np.vstack([step, inverse_penalty[-1] * dual.sum(axis=0)])
+    return centre + step
+
+
 def _ridge_conjugate_gradients(
     X, Y, sample_weight, prior, penalty, strength, fit_intercept, tol, max_iter
 ):
@@ -264,10 +301,11 @@ def prior_ridge(
         sum_i s_i (y_i - x_i w - b)^2 + alpha |w|^2
             + strength (|w - w0|^2 + (b - b0)^2)
 
-    by the normal equations: formed and solved directly up to
-    ``MAX_DIRECT_UNKNOWNS`` unknowns, by conjugate gradients (relative
-    tolerance ``tol``) above. ``strength=0`` is scikit-learn's ``Ridge``;
-    ``strength=inf`` returns the prior.
+    by the normal equations: through the rows (an n-by-n solve) when there
+    are fewer rows than unknowns and every unknown is penalised; else formed
+    and solved directly up to ``MAX_DIRECT_UNKNOWNS`` unknowns, by conjugate
+    gradients (relative tolerance ``tol``) above. ``strength=0`` is
+    scikit-learn's ``Ridge``; ``strength=inf`` returns the prior.
 
     Parameters
     ----------
@@ -301,7 +339,12 @@ def prior_ridge(
     penalty = np.full(prior.shape[0], alpha + strength, dtype=np.float64)
     if fit_intercept:
         penalty[-1] = strength
-    if prior.shape[0] <= MAX_DIRECT_UNKNOWNS:
+    n_rows = np.count_nonzero(sample_weight)
+    every_unknown_penalised = strength > 0 or (alpha > 0 and not fit_intercept)
+    if every_unknown_penalised and n_rows < prior.shape[0]:
+        theta = _ridge_dual(X, Y, sample_weight, prior, alpha, strength, fit_intercept)
+        n_iter, converged, message = 0, True, "direct solve through the rows"
+    elif prior.shape[0] <= MAX_DIRECT_UNKNOWNS:
         theta = _ridge_direct(
             X, Y, sample_weight, prior, alpha, strength, fit_intercept
         )

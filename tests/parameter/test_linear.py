@@ -310,19 +310,24 @@ def test_ridge_strength_zero_is_sklearns(kind, fit_intercept):
     assert_allclose(model.predict(X_test), reference.predict(X_test), atol=1e-8)
 
 
-def test_ridge_solves_the_stated_objective():
-    """Against the least-squares problem the objective is, stacked by hand."""
-    X, y, sd, _, _ = _shifted(21, 30, task="regression")
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+@pytest.mark.parametrize("n_labeled", [30, 4], ids=["primal", "through-rows"])
+def test_ridge_solves_the_stated_objective(n_labeled, kind):
+    """Against the least-squares problem the objective is, stacked by hand
+    (with 4 rows and 7 unknowns the solve goes through the rows)."""
+    X, y, sd, _, _ = _shifted(21, n_labeled, task="regression")
     alpha, strength = 0.7, 3.0
+    weight = np.random.RandomState(2).uniform(0.5, 2, y.shape[0])
     model = RegularTransferRidge(strength=strength, alpha=alpha)
-    model.fit(X, y, sample_domain=sd)
+    model.fit(_as(kind, X), y, sample_domain=sd, sample_weight=weight)
     target = sd < 0
-    design = np.c_[X[target], np.ones(target.sum())]
+    root = np.sqrt(weight[target])
+    design = root[:, None] * np.c_[X[target], np.ones(target.sum())]
     prior = np.r_[model.prior_coef_[0], model.prior_intercept_]
     n = X.shape[1]
     rows = [design, np.sqrt(alpha) * np.c_[np.eye(n), np.zeros(n)]]
     rows.append(np.sqrt(strength) * np.eye(n + 1))
-    rhs = np.r_[y[target], np.zeros(n), np.sqrt(strength) * prior]
+    rhs = np.r_[root * y[target], np.zeros(n), np.sqrt(strength) * prior]
     expected = np.linalg.lstsq(np.vstack(rows), rhs, rcond=None)[0]
     assert_allclose(np.r_[model.coef_, model.intercept_], expected, atol=1e-10)
 
@@ -370,6 +375,42 @@ def test_ridge_multi_output_matches_sklearn_and_checks_the_source_outputs():
     one_output = FrozenEstimator(Ridge().fit(X[sd > 0], y[sd > 0]))
     with pytest.raises(ValueError, match="y has 2 output.*predicts 1"):
         RegularTransferRidge(one_output).fit(X[sd < 0], Y[sd < 0])
+
+
+def test_ridge_through_the_rows_drops_rows_of_zero_weight():
+    X, y, sd, _, _ = _shifted(27, 5, task="regression")
+    weight = np.r_[np.ones(300), [1.0, 0.0, 2.0, 0.0, 1.0]]
+    model = RegularTransferRidge(strength=0.5).fit(
+        X, y, sample_domain=sd, sample_weight=weight
+    )
+    kept = weight > 0
+    reference = RegularTransferRidge(strength=0.5).fit(
+        X[kept], y[kept], sample_domain=sd[kept], sample_weight=weight[kept]
+    )
+    assert_allclose(model.coef_, reference.coef_, atol=1e-10)
+
+
+def test_ridge_without_intercept_through_the_rows_is_sklearns():
+    X, y, sd, _, _ = _shifted(28, 4, task="regression")
+    model = RegularTransferRidge(strength=0.0, alpha=0.5, fit_intercept=False)
+    model.fit(X, y, sample_domain=sd)
+    reference = Ridge(alpha=0.5, fit_intercept=False).fit(X[sd < 0], y[sd < 0])
+    assert_allclose(model.coef_, reference.coef_, atol=1e-10)
+
+
+def test_ridge_refuses_a_classifier_as_its_source():
+    X, y, sd, _, _ = _shifted(29, 20)
+    source = FrozenEstimator(LogisticRegression().fit(X[sd > 0], y[sd > 0]))
+    with pytest.raises(TypeError, match="LogisticRegression is a classifier"):
+        RegularTransferRidge(source).fit(X[sd < 0], y[sd < 0].astype(float))
+
+
+def test_logistic_without_plain_penalty():
+    X, y, sd, _, _ = _shifted(30, 40)
+    model = RegularTransferLogisticRegression(strength=1.0, C=np.inf, **TIGHT)
+    model.fit(X, y, sample_domain=sd)
+    huge_c = RegularTransferLogisticRegression(strength=1.0, C=1e15, **TIGHT)
+    assert_allclose(model.coef_, huge_c.fit(X, y, sample_domain=sd).coef_, atol=1e-8)
 
 
 def test_ridge_without_any_penalty_and_few_rows_is_refused():
