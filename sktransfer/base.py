@@ -172,10 +172,10 @@ class BaseTransferEstimator(BaseEstimator, metaclass=ABCMeta):
     """Base of every transfer estimator: ``fit`` validates, ``_fit`` learns.
 
     ``fit(X, y, sample_domain, sample_weight, **fit_params)`` validates the
-    rows once with :func:`~sktransfer._domain.check_domain_data`, configured
+    rows once with ``sktransfer._domain.check_domain_data``, configured
     by the class attribute ``_domain_checks``, and calls
     ``self._fit(data, **fit_params)`` with the resulting
-    :class:`~sktransfer._domain.DomainData`. ``_domain_task`` says whether
+    ``sktransfer._domain.DomainData``. ``_domain_task`` says whether
     the labels are classes or values (by default from the estimator's type).
 
     ``sample_domain`` is requested for ``fit`` by default, so it flows through

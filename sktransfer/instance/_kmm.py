@@ -505,7 +505,7 @@ n_jobs, random_state, verbose
 class KernelMeanMatching(BaseTransferMetaEstimator):
     """Kernel mean matching: fit an estimator on source rows reweighted to the target.
 
-    The weights ``b`` of the source rows solve Huang et al.'s QP
+    The weights ``b`` of the source rows solve Huang et al.'s QP::
 
         minimize    1/2 b' K b - kappa' b
         subject to  0 <= b_i <= B,   |sum(b) - n_s| <= n_s * eps,

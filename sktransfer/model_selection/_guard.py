@@ -239,7 +239,7 @@ class NegativeTransferGuard(BaseTransferMetaEstimator):
         Whether transfer scored below the best baseline (and was dropped).
     n_splits_ : int
         Number of splits cross-validated.
-    valid_splits_ : ndarray of bool of shape (n_splits_,)
+    valid_splits_ : ndarray of bool of shape (`n_splits_`,)
         The splits on which the transfer estimator and every compared
         baseline scored a number; means, the gain and its standard error use
         only these, paired. A split is invalid where the score is NaN (a

@@ -283,7 +283,7 @@ class SourceBoostingClassifier(
         Held-out log-loss at each round fitted, when early stopping is on.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X``, when it is a DataFrame with string names.
     categories_ : dict
         The categories of each ``category`` column of a DataFrame ``X``, by
@@ -521,7 +521,7 @@ class SourceBoostingRegressor(
         Held-out half squared error at each round fitted, with early stopping.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of ``X``, when it is a DataFrame with string names.
     categories_ : dict
         The categories of each ``category`` column of a DataFrame ``X``, by

@@ -225,6 +225,26 @@ def test_stopping_short_warns_with_advice():
     assert model.n_iter_ == 1
 
 
+def test_a_line_search_stopped_at_the_optimum_does_not_warn():
+    """A strong pull makes the objective steep: L-BFGS-B's line search gives up
+    ("ABNORMAL") where the gradient is already far below its start."""
+    X, y, sd = make_domain_shift(
+        2000, 40, 20, shift="concept", strength=0.5, random_state=20
+    )
+    source = LogisticRegression().fit(X[sd >= 0], y[sd >= 0])
+    model = RegularTransferLogisticRegression(
+        FrozenEstimator(source), C=0.01, strength=1000.0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X[sd < 0][:16], y[sd < 0][:16])
+    tight = clone(model).set_params(tol=1e-12, max_iter=100000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        tight.fit(X[sd < 0][:16], y[sd < 0][:16])
+    assert_allclose(model.coef_, tight.coef_, rtol=1e-6)
+
+
 def test_grid_search_over_strength_with_target_folds_and_pickling():
     X, y, sd, X_test, _ = _shifted(14, 40, n_test=20)
     search = GridSearchCV(
