@@ -36,6 +36,11 @@ class PriorFit:
     message: str
 
 
+def _the_prior(prior_coef, prior_intercept):
+    """The solution at ``strength=inf``: the prior itself, nothing solved."""
+    return PriorFit(prior_coef.copy(), prior_intercept.copy(), 0, True, "prior")
+
+
 def _unpack(theta, n_outputs, n_features, fit_intercept):
     coef = theta[: n_outputs * n_features].reshape(n_outputs, n_features)
     if fit_intercept:
@@ -106,7 +111,7 @@ def prior_logistic(
     if not fit_intercept:
         prior_intercept = np.zeros(n_outputs)
     if np.isinf(strength):
-        return PriorFit(prior_coef.copy(), prior_intercept.copy(), 0, True, "prior")
+        return _the_prior(prior_coef, prior_intercept)
     binary = Y.shape[1] == 1
     total_weight = sample_weight.sum()
     prior = np.concatenate(
@@ -351,7 +356,7 @@ def prior_ridge(
     if not fit_intercept:
         prior_intercept = np.zeros(n_outputs)
     if np.isinf(strength):
-        return PriorFit(prior_coef.copy(), prior_intercept.copy(), 0, True, "prior")
+        return _the_prior(prior_coef, prior_intercept)
     prior = prior_coef.T
     if fit_intercept:
         prior = np.vstack([prior, prior_intercept[None, :]])
