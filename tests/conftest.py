@@ -1,9 +1,19 @@
-"""Shared shifted-domain data for the tests.
+"""Shared shifted-domain data for the tests, and the one documentation build.
 
 The builders are seeded and small; the fixtures hand them to tests as factories
 so each test module can keep its own sizes and seeds (``partial`` over the
-factory) while the way the data is drawn lives in one place.
+factory) while the way the data is drawn lives in one place. ``docs_build``
+(at the end) is the ``sphinx-build -W`` run that tests/test_docs.py and
+tests/test_examples.py check.
 """
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -83,3 +93,111 @@ def shortcut_pair():
 def shortcut_domains():
     """Factory: the shortcut pair stacked, with a few labeled target rows."""
     return _shortcut_domains
+
+
+# -- The documentation build ------------------------------------------------------
+#
+# tests/test_docs.py and tests/test_examples.py check one build of the docs,
+# ``sphinx-build -W -b html`` (warnings are errors), in which sphinx-gallery runs
+# every example once. It starts in a background process as soon as the session
+# starts, so that it runs beside the other tests, and from a copy of ``docs/``
+# in a temporary directory, so that nothing is written into the checkout and no
+# cached gallery output lets an example go unexecuted. Intersphinx is pointed at
+# an unreachable proxy: the build must pass offline, as in CI, and does not
+# depend on the network when there is one.
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+SKIP_DOCS_BUILD = "SKTRANSFER_SKIP_DOCS_BUILD"
+_DOCS_MODULES = {"sphinx": "sphinx", "sphinx_gallery": "sphinx-gallery"}
+_DOCS_MODULES["numpydoc"] = "numpydoc"
+
+
+def docs_build_skipped():
+    """Whether the user asked to skip the docs build (the examples then run as
+    scripts in tests/test_examples.py)."""
+    return os.environ.get(SKIP_DOCS_BUILD, "") not in ("", "0")
+
+
+class DocsBuild:
+    """One ``sphinx-build -W`` run of a copy of ``docs/``, started in the background."""
+
+    def __init__(self, workdir):
+        self.source = workdir / "docs"
+        self.html = workdir / "html"
+        self.log = workdir / "sphinx-build.log"
+        self.returncode = None
+        self.seconds = None
+        shutil.copytree(
+            DOCS,
+            self.source,
+            ignore=shutil.ignore_patterns("_build", "generated", "auto_examples"),
+        )
+        offline = {
+            "HTTP_PROXY": "http://127.0.0.1:9",
+            "HTTPS_PROXY": "http://127.0.0.1:9",
+        }
+        offline.update({key.lower(): value for key, value in offline.items()})
+        self._start = time.perf_counter()
+        with open(self.log, "wb") as log:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html"]
+                + ["-q", str(self.source), str(self.html)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=workdir,
+                env={**os.environ, **offline, "NO_PROXY": "", "no_proxy": ""},
+            )
+
+    def wait(self, timeout=1200):
+        if self.returncode is None:
+            self.returncode = self._process.wait(timeout=timeout)
+            self.seconds = time.perf_counter() - self._start
+        return self
+
+    def problems(self):
+        """The warnings and errors of the build's log."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        return [line for line in lines if "WARNING" in line or "ERROR" in line]
+
+
+def _missing_docs_modules():
+    return [
+        package
+        for module, package in _DOCS_MODULES.items()
+        if importlib.util.find_spec(module) is None
+    ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _docs_build_in_background(request, tmp_path_factory):
+    """Start the docs build at the session's start when a selected test needs it."""
+    wanted = any("docs_build" in item.fixturenames for item in request.session.items)
+    if not wanted or docs_build_skipped() or _missing_docs_modules():
+        yield None
+        return
+    build = DocsBuild(tmp_path_factory.mktemp("docs_build"))
+    yield build
+    if build.returncode is None:  # the session ended (-x, Ctrl-C) before its end
+        build._process.kill()
+        build._process.wait()
+
+
+@pytest.fixture(scope="session")
+def docs_build(_docs_build_in_background):
+    """The finished docs build, or None when it is skipped on purpose.
+
+    Fails (never skips) when Sphinx or sphinx-gallery is missing: the README's
+    test command installs them with the ``test`` extra.
+    """
+    if docs_build_skipped():
+        return None
+    missing = _missing_docs_modules()
+    if missing:
+        pytest.fail(
+            f"The docs build needs {', '.join(missing)}, which the test extra "
+            'installs: pip install -e ".[test,dask]". To run the examples as '
+            f"scripts instead of building the docs, set {SKIP_DOCS_BUILD}=1.",
+            pytrace=False,
+        )
+    return _docs_build_in_background.wait()

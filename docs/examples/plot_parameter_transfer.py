@@ -61,22 +61,20 @@ scored 0.70 against 0.75 for the fixed 0.3), which is why the left panel fixes
 it. The best strength grows with the number of target rows, as the penalty
 is weighed against the summed loss: at 200 labels, 0.3 is a weak pull.
 
-Run: ``python docs/examples/plot_parameter_transfer.py [output.png]``.
+Run: ``python docs/examples/plot_parameter_transfer.py [output.png]``
+(with a path, the figure is written there; without, it is shown).
 """
 
 import sys
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
-
-from sktransfer import LabeledOnly, make_transfer_pipeline, stack_domains  # noqa: E402
-from sktransfer.datasets import make_domain_shift  # noqa: E402
-from sktransfer.parameter import (  # noqa: E402
+from sktransfer import LabeledOnly, make_transfer_pipeline, stack_domains
+from sktransfer.datasets import make_domain_shift
+from sktransfer.parameter import (
     FeatureAugmentation,
     InterpolatedTransferClassifier,
     RegularTransferLogisticRegression,
@@ -88,9 +86,6 @@ SIZES = [10, 20, 50, 100, 200]  # labeled target rows
 PRIOR_STRENGTH = 0.3
 STRENGTHS = np.logspace(-3, 3, 13)
 SWEEP_SIZE = 20
-# Thousands of fits on a few rows each: one BLAS thread per fit is much faster
-# than threads that wait for each other on a busy machine.
-threadpool_limits(1)
 
 
 def logistic():
@@ -169,26 +164,29 @@ accuracy = {name: np.zeros((len(SIZES), N_SEEDS)) for name in MODELS}
 # sweep[turn][j, seed]: the prior with STRENGTHS[j] and SWEEP_SIZE labels.
 sweep = {turn: np.zeros((len(STRENGTHS), N_SEEDS)) for turn in (1.0, 2.0)}
 sweep_baselines = {turn: {} for turn in (1.0, 2.0)}
-for seed in range(N_SEEDS):
-    source, pool, (X_test, y_test) = draw(seed, turn=1.0)
-    # Nested labeled sets: the 20 labels of a seed include its 10.
-    for i, n_labels in enumerate(SIZES):
-        X, y, sample_domain = with_labels(source, pool, n_labels)
-        for name, make in MODELS.items():
-            model = make(seed).fit(X, y, sample_domain=sample_domain)
-            accuracy[name][i, seed] = model.score(X_test, y_test)
-    for turn in (1.0, 2.0):
-        source, pool, (X_test, y_test) = draw(seed, turn)
-        X, y, sample_domain = with_labels(source, pool, SWEEP_SIZE)
-        for j, strength in enumerate(STRENGTHS):
-            model = RegularTransferLogisticRegression(logistic(), strength=strength)
-            model.fit(X, y, sample_domain=sample_domain)
-            sweep[turn][j, seed] = model.score(X_test, y_test)
-        for name, make in BASELINES.items():
-            model = make(seed).fit(X, y, sample_domain=sample_domain)
-            sweep_baselines[turn].setdefault(name, []).append(
-                model.score(X_test, y_test)
-            )
+# Thousands of fits on a few rows each: one BLAS thread per fit is much faster
+# than threads that wait for each other on a busy machine.
+with threadpool_limits(1):
+    for seed in range(N_SEEDS):
+        source, pool, (X_test, y_test) = draw(seed, turn=1.0)
+        # Nested labeled sets: the 20 labels of a seed include its 10.
+        for i, n_labels in enumerate(SIZES):
+            X, y, sample_domain = with_labels(source, pool, n_labels)
+            for name, make in MODELS.items():
+                model = make(seed).fit(X, y, sample_domain=sample_domain)
+                accuracy[name][i, seed] = model.score(X_test, y_test)
+        for turn in (1.0, 2.0):
+            source, pool, (X_test, y_test) = draw(seed, turn)
+            X, y, sample_domain = with_labels(source, pool, SWEEP_SIZE)
+            for j, strength in enumerate(STRENGTHS):
+                model = RegularTransferLogisticRegression(logistic(), strength=strength)
+                model.fit(X, y, sample_domain=sample_domain)
+                sweep[turn][j, seed] = model.score(X_test, y_test)
+            for name, make in BASELINES.items():
+                model = make(seed).fit(X, y, sample_domain=sample_domain)
+                sweep_baselines[turn].setdefault(name, []).append(
+                    model.score(X_test, y_test)
+                )
 
 
 def mean_and_se(scores, axis=-1):
@@ -196,7 +194,9 @@ def mean_and_se(scores, axis=-1):
     return scores.mean(axis), scores.std(axis, ddof=1) / np.sqrt(scores.shape[axis])
 
 
-# -- table -------------------------------------------------------------------------
+# %%
+# The measurements
+# ----------------
 print(
     f"Held-out target accuracy (mean ± standard error over {N_SEEDS} seeds), "
     "boundary turned by 45 degrees"
@@ -220,7 +220,9 @@ for turn, degrees in [(1.0, 45), (2.0, 90)]:
         )
     )
 
-# -- figure ------------------------------------------------------------------------
+# %%
+# The figure
+# ----------
 figure, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
 for name, scores in accuracy.items():
     mean, se = mean_and_se(scores)
@@ -253,6 +255,10 @@ right.set_ylabel(f"accuracy on {N_TEST} held-out target rows")
 right.set_title(f"The prior with {SWEEP_SIZE} labeled target rows")
 right.legend(fontsize=8, loc="lower left")
 figure.tight_layout()
-output = sys.argv[1] if len(sys.argv) > 1 else "plot_parameter_transfer.png"
-figure.savefig(output, dpi=110)
-print(f"\nfigure written to {output}")
+
+# With a path as its argument the script writes the figure there; without,
+# it shows it (in the gallery, the figure is captured from here).
+if len(sys.argv) > 1:
+    figure.savefig(sys.argv[1], dpi=110)
+else:
+    plt.show()

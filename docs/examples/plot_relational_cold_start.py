@@ -24,19 +24,17 @@ number of labeled target pairs, for transfer, for the same learner without the
 source (scratch), and for the mapped source model alone (no target label):
 mean and standard error over 5 draws of the labeled pairs.
 
-Run: ``python docs/examples/plot_relational_cold_start.py [output.png]``.
+Run: ``python docs/examples/plot_relational_cold_start.py [output.png]``
+(with a path, the figure is written there; without, it is shown).
 """
 
 import sys
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import roc_auc_score
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.metrics import roc_auc_score  # noqa: E402
-
-from sktransfer.relational import (  # noqa: E402
+from sktransfer.relational import (
     RelationalGraph,
     RelationalTransferClassifier,
 )
@@ -177,6 +175,10 @@ axis.set_ylabel("ROC AUC on held-out pairs")
 axis.set_title("Cold start: rules from books transferred to electronics")
 axis.legend()
 figure.tight_layout()
-output = sys.argv[1] if len(sys.argv) > 1 else "plot_relational_cold_start.png"
-figure.savefig(output, dpi=110)
-print(f"figure written to {output}")
+
+# With a path as its argument the script writes the figure there; without,
+# it shows it (in the gallery, the figure is captured from here).
+if len(sys.argv) > 1:
+    figure.savefig(sys.argv[1], dpi=110)
+else:
+    plt.show()

@@ -22,19 +22,17 @@ labeled loan accounts (half of them fraudulent), for transfer and for the
 same learner without the card data (scratch): mean and standard error over 5
 draws.
 
-Run: ``python docs/examples/plot_relational_fraud.py [output.png]``.
+Run: ``python docs/examples/plot_relational_fraud.py [output.png]``
+(with a path, the figure is written there; without, it is shown).
 """
 
 import sys
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import roc_auc_score
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.metrics import roc_auc_score  # noqa: E402
-
-from sktransfer.relational import (  # noqa: E402
+from sktransfer.relational import (
     RelationalGraph,
     RelationalTransferClassifier,
 )
@@ -137,6 +135,10 @@ axis.set_ylabel("ROC AUC on the other loan accounts")
 axis.set_title("Fraud rules learned on cards, transferred to loans")
 axis.legend()
 figure.tight_layout()
-output = sys.argv[1] if len(sys.argv) > 1 else "plot_relational_fraud.png"
-figure.savefig(output, dpi=110)
-print(f"figure written to {output}")
+
+# With a path as its argument the script writes the figure there; without,
+# it shows it (in the gallery, the figure is captured from here).
+if len(sys.argv) > 1:
+    figure.savefig(sys.argv[1], dpi=110)
+else:
+    plt.show()

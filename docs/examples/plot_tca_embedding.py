@@ -16,19 +16,17 @@ here is a translation): TCA keeps the directions where the domains' means agree
 gives the target accuracy of a logistic regression trained on the source rows
 of that panel.
 
-Run: ``python docs/examples/plot_tca_embedding.py [output.png]``.
+Run: ``python docs/examples/plot_tca_embedding.py [output.png]``
+(with a path, the figure is written there; without, it is shown).
 """
 
 import sys
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.linear_model import LogisticRegression
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-
-from sktransfer import TransferComponentAnalysis, stack_domains  # noqa: E402
+from sktransfer import TransferComponentAnalysis, stack_domains
 
 rng = np.random.RandomState(0)
 n = 300
@@ -97,7 +95,11 @@ figure.suptitle(
     "for the accuracy"
 )
 figure.tight_layout()
-output = sys.argv[1] if len(sys.argv) > 1 else "plot_tca_embedding.png"
-figure.savefig(output, dpi=110)
 print(f"target accuracy: {panels[0][2]:.3f} as given, {panels[1][2]:.3f} after TCA")
-print(f"figure written to {output}")
+
+# With a path as its argument the script writes the figure there; without,
+# it shows it (in the gallery, the figure is captured from here).
+if len(sys.argv) > 1:
+    figure.savefig(sys.argv[1], dpi=110)
+else:
+    plt.show()

@@ -277,7 +277,7 @@ class SourceBoostingClassifier(
         otherwise); each tree predicts its shrunk step.
     n_estimators_ : int
         Rounds kept (fewer than ``n_estimators`` after early stopping).
-    train_score_ : ndarray of shape (n_estimators_ + 1,)
+    train_score_ : ndarray of shape (`n_estimators_` + 1,)
         Mean log-loss on the boosted target rows, from the source margin on.
     validation_score_ : ndarray or None
         Held-out log-loss at each round fitted, when early stopping is on.
@@ -514,7 +514,7 @@ class SourceBoostingRegressor(
         step.
     n_estimators_ : int
         Rounds kept.
-    train_score_ : ndarray of shape (n_estimators_ + 1,)
+    train_score_ : ndarray of shape (`n_estimators_` + 1,)
         Half mean squared error on the boosted target rows, from the source
         prediction on.
     validation_score_ : ndarray or None
