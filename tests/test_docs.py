@@ -9,25 +9,13 @@ scripts); without Sphinx installed these tests fail rather than skip.
 
 import importlib
 import inspect
-import pkgutil
 import re
 from pathlib import Path
 
 import pytest
-
-import sktransfer
+from _public_api import public_modules
 
 API = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
-
-
-def _public_modules():
-    """sktransfer and each public subpackage or module, as test_docstrings walks."""
-    yield sktransfer
-    for info in pkgutil.walk_packages(sktransfer.__path__, prefix="sktransfer."):
-        parts = info.name.split(".")
-        if any(part.startswith("_") for part in parts) or parts[-1] == "cli":
-            continue
-        yield importlib.import_module(info.name)
 
 
 def _public_names(module):
@@ -82,7 +70,7 @@ def test_api_reference_lists_every_public_name():
     documented = {id(obj) for _, obj in entries}
     missing = [
         path
-        for module in _public_modules()
+        for module in public_modules()
         for path, obj in _public_names(module)
         if id(obj) not in documented
     ]
@@ -90,7 +78,7 @@ def test_api_reference_lists_every_public_name():
         "public names missing from docs/api.rst (add them to an autosummary): "
         + ", ".join(missing)
     )
-    undeclared = {m.__name__ for m in _public_modules()} - modules
+    undeclared = {m.__name__ for m in public_modules()} - modules
     assert not undeclared, f"no '.. module::' section in docs/api.rst for {undeclared}"
 
 

@@ -7,11 +7,9 @@ the checks below must hold for all of them.
 
 import importlib
 import inspect
-import pkgutil
 
 import pytest
-
-import sktransfer
+from _public_api import public_modules
 
 numpydoc_validation = pytest.importorskip("numpydoc.validate")
 
@@ -24,15 +22,6 @@ _CHECKS = {
     "RT01": "a Returns section where something is returned",
     "SS01": "a short summary",
 }
-
-
-def _public_modules():
-    yield sktransfer
-    for info in pkgutil.walk_packages(sktransfer.__path__, prefix="sktransfer."):
-        parts = info.name.split(".")
-        if any(part.startswith("_") for part in parts) or parts[-1] == "cli":
-            continue
-        yield importlib.import_module(info.name)
 
 
 def _own_methods(cls):
@@ -48,7 +37,7 @@ def _own_methods(cls):
 
 def _public_objects():
     seen = set()
-    for module in _public_modules():
+    for module in public_modules():
         for name in getattr(module, "__all__", []):
             obj = getattr(module, name)
             if not (inspect.isclass(obj) or inspect.isfunction(obj)):
