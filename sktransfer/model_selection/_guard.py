@@ -8,7 +8,6 @@ import warnings
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import _fit_context, clone, is_classifier
-from sklearn.frozen import FrozenEstimator
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval
@@ -22,6 +21,7 @@ from ..base import (
     copy_input_attributes,
     report_progress,
 )
+from ..parameter._source import unfrozen
 from ..utils import _user_stacklevel
 from ._scorers import TargetScorer, _DomainScorer
 from ._split import _TargetSplitter, check_domain_cv
@@ -49,12 +49,9 @@ def _wrapped_learner(estimator):
     """The estimator a sktransfer meta-estimator fits, or None."""
     if hasattr(estimator, "_base_estimator"):  # boosting's default learner
         return estimator._base_estimator()
-    if hasattr(estimator, "_default_source_estimator"):  # parameter transfer
-        source = estimator.get_params(deep=False).get("source_estimator")
-        if source is None:
-            return estimator._default_source_estimator()
+    if hasattr(estimator, "_given_source"):  # parameter transfer
         # A frozen production model: its baselines refit its kind of model.
-        return source.estimator if isinstance(source, FrozenEstimator) else source
+        return unfrozen(estimator._given_source())
     if hasattr(estimator, "_default_estimator"):  # BaseTransferMetaEstimator
         inner = estimator.get_params(deep=False).get("estimator")
         return estimator._default_estimator() if inner is None else inner

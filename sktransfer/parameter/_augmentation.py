@@ -32,7 +32,7 @@ from ..base import (
     copy_input_attributes,
     seed_nested_estimators,
 )
-from ._source import BaseSourceTransfer, is_frozen
+from ._source import BaseSourceTransfer, unfrozen
 
 __all__ = [
     "FeatureAugmentation",
@@ -333,10 +333,10 @@ class _BaseInterpolatedTransfer(BaseSourceTransfer):
 
     def _given_models(self):
         """The source and target estimators as given, None resolved."""
-        default = self._default_source_estimator()
-        source = default if self.source_estimator is None else self.source_estimator
-        target = default if self.target_estimator is None else self.target_estimator
-        return source, target
+        target = self.target_estimator
+        if target is None:
+            target = self._default_source_estimator()
+        return self._given_source(), target
 
     def _fit(self, data):
         weights = _check_weights(self.weights)
@@ -580,7 +580,7 @@ class InterpolatedTransferClassifier(
 
     def _check_model(self, model, role):
         if not hasattr(model, "predict_proba"):
-            name = type(model.estimator if is_frozen(model) else model).__name__
+            name = type(unfrozen(model)).__name__
             raise TypeError(
                 f"InterpolatedTransferClassifier mixes probabilities; the {role} "
                 f"model {name} has no predict_proba. Use a probabilistic "

@@ -110,9 +110,8 @@ class _BaseSourceBoosting(BaseSourceTransfer):
         return replace(data, X_input=X)
 
     def _tree_rows(self, X):
-        categories = getattr(self, "categories_", None)
-        if categories and _category_columns(X):
-            X = _category_codes(X, categories)
+        if self.categories_ and _category_columns(X):
+            X = _category_codes(X, self.categories_)
         return validate_data(
             self, X, reset=False, ensure_all_finite="allow-nan", accept_sparse="csr"
         )
@@ -207,10 +206,7 @@ class _BaseSourceBoosting(BaseSourceTransfer):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         # The trees take sparse rows; the source model decides.
-        source = self.source_estimator
-        if source is None:
-            source = self._default_source_estimator()
-        tags.input_tags.sparse = get_tags(source).input_tags.sparse
+        tags.input_tags.sparse = get_tags(self._given_source()).input_tags.sparse
         return tags
 
 

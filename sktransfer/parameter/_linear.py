@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import LabeledRowsScoreMixin
 from ._prior_solvers import prior_logistic, prior_ridge
-from ._source import BaseSourceTransfer
+from ._source import BaseSourceTransfer, unfrozen
 
 __all__ = ["RegularTransferLogisticRegression", "RegularTransferRidge"]
 
@@ -27,7 +27,7 @@ __all__ = ["RegularTransferLogisticRegression", "RegularTransferRidge"]
 def _linear_parameters(source, name):
     """The source model's ``coef_`` as (n_outputs, n_features) and
     ``intercept_`` as (n_outputs,)."""
-    model = getattr(source, "estimator", source)  # a FrozenEstimator's model
+    model = unfrozen(source)
     coef = getattr(model, "coef_", None)
     if coef is None or not hasattr(model, "intercept_"):
         raise TypeError(
@@ -518,7 +518,7 @@ class RegularTransferRidge(LabeledRowsScoreMixin, RegressorMixin, _BaseRegularTr
         return Ridge(alpha=self.alpha)
 
     def _prepare_targets(self, source, y, prior_coef):
-        model = getattr(source, "estimator", source)  # a FrozenEstimator's model
+        model = unfrozen(source)
         if is_classifier(model):
             raise TypeError(
                 f"RegularTransferRidge starts from a regressor's weights; "

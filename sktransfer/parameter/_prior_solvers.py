@@ -147,12 +147,18 @@ def prior_logistic(
         },
     )
     coef, intercept = _unpack(result.x, n_outputs, n_features, fit_intercept)
-    converged, message = _lbfgs_status(result, np.abs(objective(start)[1]).max(), tol)
+    converged, message = _lbfgs_status(
+        result, lambda: np.abs(objective(start)[1]).max(), tol
+    )
     return PriorFit(coef.copy(), intercept.copy(), int(result.nit), converged, message)
 
 
 def _lbfgs_status(result, start_gradient, tol):
     """Whether L-BFGS-B reached the optimum, and what it said.
+
+    ``start_gradient()`` gives the largest gradient at the start; it is
+    evaluated (one more pass over the rows) only when L-BFGS-B reports a
+    failure.
 
     With a strong pull the objective is steep, and the line search can fail
     ("ABNORMAL") at a point whose gradient is already ``tol`` times smaller
@@ -166,11 +172,11 @@ def _lbfgs_status(result, start_gradient, tol):
         return True, message
     gradient = np.abs(result.jac).max()
     said = message.rstrip(": ") or "stopped"
-    if result.status != 1 and gradient <= tol * max(1.0, start_gradient):
-        return (
-            True,
-            f"{said} at gradient {gradient:.1e} (at start {start_gradient:.1e})",
-        )
+    if result.status == 1:  # out of iterations
+        return False, f"{said}, largest gradient {gradient:.1e}"
+    at_start = start_gradient()
+    if gradient <= tol * max(1.0, at_start):
+        return True, f"{said} at gradient {gradient:.1e} (at start {at_start:.1e})"
     return False, f"{said}, largest gradient {gradient:.1e}"
 
 

@@ -25,6 +25,11 @@ def is_frozen(estimator):
     return isinstance(estimator, FrozenEstimator)
 
 
+def unfrozen(estimator):
+    """The model inside a ``FrozenEstimator``; any other estimator itself."""
+    return estimator.estimator if is_frozen(estimator) else estimator
+
+
 class BaseSourceTransfer(BaseTransferEstimator):
     """Base of the estimators that start from a source model.
 
@@ -36,6 +41,12 @@ class BaseSourceTransfer(BaseTransferEstimator):
 
     def _default_source_estimator(self):
         raise NotImplementedError
+
+    def _given_source(self):
+        """``source_estimator`` as given, None resolved to the default."""
+        if self.source_estimator is None:
+            return self._default_source_estimator()
+        return self.source_estimator
 
     def _source_is_frozen(self):
         return is_frozen(self.source_estimator)
@@ -66,11 +77,8 @@ class BaseSourceTransfer(BaseTransferEstimator):
                 "rows (sample_domain >= 0), and there are none. Pass source rows, "
                 "or a fitted source model as source_estimator=FrozenEstimator(model)."
             )
-        estimator = self.source_estimator
-        if estimator is None:
-            estimator = self._default_source_estimator()
         estimator = seed_nested_estimators(
-            clone(estimator), getattr(self, "random_state", None)
+            clone(self._given_source()), getattr(self, "random_state", None)
         )
         params = {}
         if data.sample_weight is not None:
