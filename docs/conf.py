@@ -44,7 +44,7 @@ extensions = [
     "sphinx_gallery.gen_gallery",
 ]
 
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "screenshots", "Thumbs.db", ".DS_Store"]
 templates_path = ["_templates"]
 default_role = "literal"
 # Unresolved references to other projects stay quiet (they are plain text when

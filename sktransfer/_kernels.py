@@ -82,7 +82,7 @@ def median_bandwidth(X, Y=None, *, max_samples=1000, random_state=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from sktransfer._kernels import median_bandwidth
+    >>> from sktransfer.metrics import median_bandwidth
     >>> median_bandwidth(np.array([[0.0], [1.0], [2.0], [3.0]]))
     1.5
     """
@@ -114,9 +114,19 @@ def median_bandwidth(X, Y=None, *, max_samples=1000, random_state=None):
 def gamma_from_bandwidth(sigma):
     """RBF ``gamma`` of a kernel width ``sigma``: ``gamma = 1 / (2 sigma^2)``.
 
+    Parameters
+    ----------
+    sigma : float
+        The kernel width, e.g. from :func:`median_bandwidth`.
+
+    Returns
+    -------
+    gamma : float
+        The ``gamma`` of :func:`sklearn.metrics.pairwise.rbf_kernel`.
+
     Examples
     --------
-    >>> from sktransfer._kernels import gamma_from_bandwidth
+    >>> from sktransfer.metrics import gamma_from_bandwidth
     >>> gamma_from_bandwidth(0.5)
     2.0
     """

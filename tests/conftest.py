@@ -1,10 +1,12 @@
-"""Shared shifted-domain data for the tests, and the one documentation build.
+"""Shared shifted-domain data for the tests, the one documentation build and
+the one smoke run of the benchmarks.
 
 The builders are seeded and small; the fixtures hand them to tests as factories
 so each test module can keep its own sizes and seeds (``partial`` over the
 factory) while the way the data is drawn lives in one place. ``docs_build``
 (at the end) is the ``sphinx-build -W`` run that tests/test_docs.py and
-tests/test_examples.py check.
+tests/test_examples.py check; ``benchmark_smoke`` is the
+``python -m benchmarks run all --smoke`` run that tests/test_benchmarks.py checks.
 """
 
 import importlib.util
@@ -95,16 +97,18 @@ def shortcut_domains():
     return _shortcut_domains
 
 
-# -- The documentation build ------------------------------------------------------
+# -- Background runs: the documentation build, the benchmarks' smoke run ----------
 #
 # tests/test_docs.py and tests/test_examples.py check one build of the docs,
 # ``sphinx-build -W -b html`` (warnings are errors), in which sphinx-gallery runs
-# every example once. It starts in a background process as soon as the session
-# starts, so that it runs beside the other tests, and from a copy of ``docs/``
-# in a temporary directory, so that nothing is written into the checkout and no
-# cached gallery output lets an example go unexecuted. Intersphinx is pointed at
-# an unreachable proxy: the build must pass offline, as in CI, and does not
-# depend on the network when there is one.
+# every example once; tests/test_benchmarks.py checks one smoke run of every
+# benchmark study. Each starts in a background process as soon as the session
+# starts (when a selected test needs it), so that it runs beside the other
+# tests, and writes into a temporary directory, so that nothing is written into
+# the checkout. The docs are built from a copy of ``docs/``, so that no cached
+# gallery output lets an example go unexecuted. Intersphinx is pointed at an
+# unreachable proxy: the build must pass offline, as in CI, and does not depend
+# on the network when there is one.
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -119,34 +123,21 @@ def docs_build_skipped():
     return os.environ.get(SKIP_DOCS_BUILD, "") not in ("", "0")
 
 
-class DocsBuild:
-    """One ``sphinx-build -W`` run of a copy of ``docs/``, started in the background."""
+class BackgroundRun:
+    """A command started in the background, its output in ``log``."""
 
-    def __init__(self, workdir):
-        self.source = workdir / "docs"
-        self.html = workdir / "html"
-        self.log = workdir / "sphinx-build.log"
+    def __init__(self, command, log, *, cwd, env=None):
+        self.log = log
         self.returncode = None
         self.seconds = None
-        shutil.copytree(
-            DOCS,
-            self.source,
-            ignore=shutil.ignore_patterns("_build", "generated", "auto_examples"),
-        )
-        offline = {
-            "HTTP_PROXY": "http://127.0.0.1:9",
-            "HTTPS_PROXY": "http://127.0.0.1:9",
-        }
-        offline.update({key.lower(): value for key, value in offline.items()})
         self._start = time.perf_counter()
-        with open(self.log, "wb") as log:
+        with open(self.log, "wb") as out:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html"]
-                + ["-q", str(self.source), str(self.html)],
-                stdout=log,
+                command,
+                stdout=out,
                 stderr=subprocess.STDOUT,
-                cwd=workdir,
-                env={**os.environ, **offline, "NO_PROXY": "", "no_proxy": ""},
+                cwd=cwd,
+                env={**os.environ, **(env or {})},
             )
 
     def wait(self, timeout=1200):
@@ -155,10 +146,56 @@ class DocsBuild:
             self.seconds = time.perf_counter() - self._start
         return self
 
+    def stop(self):
+        """Kill the process if the session ends (-x, Ctrl-C) before it does."""
+        if self.returncode is None:
+            self._process.kill()
+            self._process.wait()
+
+
+class DocsBuild(BackgroundRun):
+    """One ``sphinx-build -W`` run of a copy of ``docs/``."""
+
+    def __init__(self, workdir):
+        self.source = workdir / "docs"
+        self.html = workdir / "html"
+        shutil.copytree(
+            DOCS,
+            self.source,
+            ignore=shutil.ignore_patterns(
+                "_build", "generated", "auto_examples", "screenshots"
+            ),
+        )
+        offline = {
+            "HTTP_PROXY": "http://127.0.0.1:9",
+            "HTTPS_PROXY": "http://127.0.0.1:9",
+        }
+        offline.update({key.lower(): value for key, value in offline.items()})
+        super().__init__(
+            [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html"]
+            + ["-q", str(self.source), str(self.html)],
+            workdir / "sphinx-build.log",
+            cwd=workdir,
+            env={**offline, "NO_PROXY": "", "no_proxy": ""},
+        )
+
     def problems(self):
         """The warnings and errors of the build's log."""
         lines = self.log.read_text(errors="replace").splitlines()
         return [line for line in lines if "WARNING" in line or "ERROR" in line]
+
+
+class BenchmarkSmokeRun(BackgroundRun):
+    """``python -m benchmarks run all --smoke`` into ``workdir/results``."""
+
+    def __init__(self, workdir):
+        self.results = workdir / "results"
+        super().__init__(
+            [sys.executable, "-m", "benchmarks", "run", "all", "--smoke"]
+            + ["--out-dir", str(self.results)],
+            workdir / "benchmarks.log",
+            cwd=ROOT,
+        )
 
 
 def _missing_docs_modules():
@@ -169,18 +206,38 @@ def _missing_docs_modules():
     ]
 
 
+def _wanted(request, fixture):
+    return any(fixture in item.fixturenames for item in request.session.items)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _docs_build_in_background(request, tmp_path_factory):
     """Start the docs build at the session's start when a selected test needs it."""
-    wanted = any("docs_build" in item.fixturenames for item in request.session.items)
+    wanted = _wanted(request, "docs_build")
     if not wanted or docs_build_skipped() or _missing_docs_modules():
         yield None
         return
     build = DocsBuild(tmp_path_factory.mktemp("docs_build"))
     yield build
-    if build.returncode is None:  # the session ended (-x, Ctrl-C) before its end
-        build._process.kill()
-        build._process.wait()
+    build.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _benchmark_smoke_in_background(request, tmp_path_factory):
+    """Start the benchmarks' smoke run at the session's start when a selected
+    test needs it."""
+    if not _wanted(request, "benchmark_smoke"):
+        yield None
+        return
+    run = BenchmarkSmokeRun(tmp_path_factory.mktemp("benchmark_smoke"))
+    yield run
+    run.stop()
+
+
+@pytest.fixture(scope="session")
+def benchmark_smoke(_benchmark_smoke_in_background):
+    """The finished smoke run of every benchmark study."""
+    return _benchmark_smoke_in_background.wait()
 
 
 @pytest.fixture(scope="session")

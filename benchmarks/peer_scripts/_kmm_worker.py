@@ -7,8 +7,9 @@ environment and in the peers' virtual environments alike. ``_tca_worker.py``
 builds on it (:func:`timed_runs`, :func:`runtime_fields` and the arguments).
 
 A worker loads a problem file (``.npz`` with ``X_source`` and ``X_target``,
-written by ``benchmarks/kmm_vs_peers.py``), builds whatever the library needs
-before the weight computation (untimed: e.g. SKADA's stacked matrix), then
+written by the study ``benchmarks/studies/kmm_vs_peers.py``), builds whatever
+the library needs before the weight computation (untimed: e.g. SKADA's
+stacked matrix), then
 :func:`measure` runs the weight computation once or more, timing each run
 (wall clock and process CPU time, which sums the CPU of all threads) and
 recording memory:
@@ -26,11 +27,10 @@ recording memory:
 
 Warnings raised during the computation are recorded (category, message,
 count). The weights of the last run go to ``--out`` (``.npy``); the JSON line
-printed on stdout is what ``benchmarks._peers.last_json`` reads.
+printed on stdout is what ``benchmarks.harness.processes.last_json`` reads.
 """
 
 import argparse
-import contextlib
 import gc
 import json
 import os
@@ -41,6 +41,7 @@ from collections import Counter
 
 import numpy as np
 from _proc_memory import maxrss_mb, reset_high_water_mark, status_mb
+from _runtime import threadpools
 
 
 def base_parser(description):
@@ -72,6 +73,18 @@ def add_repeat_arguments(parser, kept):
     )
 
 
+def kmm_params(args, **params):
+    """The ``params`` a worker reports: the RBF kernel, ``gamma``, ``B`` and
+    ``eps`` it was given, then its library's own ``params``."""
+    return {
+        "kernel": "rbf",
+        "gamma": args.gamma,
+        "B": args.B,
+        "eps": args.eps,
+        **params,
+    }
+
+
 def load_problem(path):
     """``X_source, X_target`` (float64, C-contiguous) from an ``.npz``."""
     with np.load(path, allow_pickle=False) as f:
@@ -79,17 +92,6 @@ def load_problem(path):
             np.ascontiguousarray(f["X_source"], dtype=np.float64),
             np.ascontiguousarray(f["X_target"], dtype=np.float64),
         )
-
-
-def threadpools():
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return []
-    return [
-        {k: p.get(k) for k in ("user_api", "internal_api", "num_threads")}
-        for p in threadpool_info()
-    ]
 
 
 def timed_runs(compute, *, repeats=1, budget=60.0, each=None, last=None):
@@ -162,13 +164,6 @@ def measure(compute, *, repeats=1, budget=60.0):
         "load1_at_end": os.getloadavg()[0],
     }
     return weights, record
-
-
-@contextlib.contextmanager
-def quiet_stdout():
-    """Send library chatter (TensorFlow, solvers) to stderr: stdout is for JSON."""
-    with contextlib.redirect_stdout(sys.stderr):
-        yield
 
 
 def runtime_fields():

@@ -4,7 +4,9 @@ Standard library only: the scripts run in our environment and in the peers'
 virtual environments alike, and import this from their own directory.
 """
 
+import gc
 import resource
+import time
 
 
 def status_mb(key):
@@ -29,3 +31,27 @@ def reset_high_water_mark():
     except OSError:
         return False
     return True
+
+
+def measured_call(function):
+    """``function()`` with the high-water mark reset just before it.
+
+    Returns ``(result, readings)``; ``readings`` (MiB, seconds): ``rss_before``
+    and ``peak_before`` (``VmRSS``, ``VmHWM`` after a garbage collection),
+    ``maxrss_before``, ``hwm_reset`` (False: the reset was refused, and
+    ``peak`` is the whole process's), ``seconds`` of the call, ``peak``
+    (``VmHWM`` after it: the call's peak) and ``maxrss_after``.
+    """
+    gc.collect()
+    readings = {
+        "rss_before": status_mb("VmRSS"),
+        "peak_before": status_mb("VmHWM"),
+        "maxrss_before": maxrss_mb(),
+        "hwm_reset": reset_high_water_mark(),
+    }
+    t0 = time.perf_counter()
+    result = function()
+    readings["seconds"] = time.perf_counter() - t0
+    readings["peak"] = status_mb("VmHWM")
+    readings["maxrss_after"] = maxrss_mb()
+    return result, readings

@@ -1,12 +1,18 @@
 """Shared harness of the TCA worker scripts (ours, ADAPT, SKADA), and the data.
 
 Imported by ``ours_tca.py``, ``adapt_tca.py`` and ``skada_tca.py`` from their
-own directory (Python puts a script's directory first on ``sys.path``), and by
-``benchmarks/tca_vs_peers.py`` and ``benchmarks/tca_scale.py``; it uses only
-the standard library and NumPy, so it runs in our development environment and
-in the peers' virtual environments alike. Memory readings come from
-``_proc_memory.py``; ``quiet_stdout`` and ``threadpools`` from
-``_kmm_worker.py``.
+own directory (Python puts a script's directory first on ``sys.path``); it uses
+only the standard library and NumPy, so it runs in our development environment
+and in the peers' virtual environments alike. Memory readings come from
+``_proc_memory.py``, the timed runs from ``_kmm_worker.py``, ``quiet_stdout``
+from ``_runtime.py``. Run as a script, it writes a problem for the studies
+(``python -m benchmarks run tca_vs_peers`` and ``tca_scale``, which get their
+data from it in a fresh process)::
+
+    python _tca_worker.py --problem N_SOURCE N_TARGET --seed 0 --out P.npz
+
+(``X_source``, ``y_source``, ``X_target``, ``y_target`` of :func:`make_problem`;
+the file is also what the workers read with ``--data``).
 
 Data (:func:`make_problem`), the same for every method: d = 20 Gaussian
 features with standard deviations ``2 * 0.9^j`` (j = 0..19: 2.0 down to 0.27,
@@ -37,7 +43,7 @@ The embeddings of the last run (``source``: the source rows, ``target``: the
 target rows, each in its input order) and, where the method has coefficients
 over the training rows, ``coef_gram = W'W`` (used for the TCA objective) go to
 ``--out`` (``.npz``); the JSON line printed on stdout is what
-``benchmarks._peers.last_json`` reads.
+``benchmarks.harness.last_json`` reads.
 
 ``--order-check`` replaces the timing by a check of the row order of the
 training embedding: the worker fits on a shuffled stacking of (at most
@@ -53,16 +59,8 @@ import os
 import sys
 
 import numpy as np
-from _kmm_worker import (
-    add_repeat_arguments,
-    quiet_stdout,
-    runtime_fields,
-    threadpools,
-    timed_runs,
-)
+from _kmm_worker import add_repeat_arguments, runtime_fields, timed_runs
 from _kmm_worker import load_problem as load_npz
-
-__all__ = ["quiet_stdout", "threadpools"]
 
 N_FEATURES = 20
 SCALES = 2.0 * 0.9 ** np.arange(N_FEATURES)
@@ -243,8 +241,64 @@ def finish(args, source, target, record, coef_gram=None, **fields):
     print(json.dumps(out))
 
 
+def finish_peer(
+    args, source, target, record, coefficients, library, versions, **fields
+):
+    """:func:`finish` for a peer ``library``: ``coef_gram`` from its
+    ``coefficients`` over the training rows, and its ``versions`` followed by
+    scikit-learn's and SciPy's (:func:`library_versions`)."""
+    coefficients = np.asarray(coefficients)
+    finish(
+        args,
+        source,
+        target,
+        record,
+        coef_gram=coefficients.T @ coefficients,
+        library=library,
+        versions=library_versions(versions),
+        **fields,
+    )
+
+
+def order_checks(returned, reference, is_source):
+    """:func:`classify_order` of the rows each call returned (``returned``:
+    the call's name -> its rows) against the same ``reference``."""
+    return {
+        call: classify_order(rows, reference, is_source)
+        for call, rows in returned.items()
+    }
+
+
 def finish_order_check(checks, **fields):
     """Print the JSON line of an order check (on the real stdout)."""
     print(
         json.dumps({**fields, "order_check": checks}), file=sys.__stdout__, flush=True
     )
+
+
+def write_problem(argv=None):
+    """Write :func:`make_problem`'s arrays to ``--out`` (the studies' data)."""
+    parser = argparse.ArgumentParser(description="write a TCA benchmark problem")
+    parser.add_argument(
+        "--problem",
+        nargs=2,
+        type=int,
+        required=True,
+        metavar=("N_SOURCE", "N_TARGET"),
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", required=True, help=".npz for the arrays")
+    args = parser.parse_args(argv)
+    X_source, y_source, X_target, y_target = make_problem(*args.problem, args.seed)
+    np.savez(
+        args.out,
+        X_source=X_source,
+        y_source=y_source,
+        X_target=X_target,
+        y_target=y_target,
+    )
+    print(json.dumps({"out": str(args.out), "n_source": len(X_source)}))
+
+
+if __name__ == "__main__":
+    write_problem()

@@ -1,6 +1,6 @@
 """KMM weights with ADAPT 0.4.5 (``adapt.instance_based.KMM``); one JSON line.
 
-Runs inside the ADAPT virtual environment (``benchmarks/_peers.py``) and
+Runs inside the ADAPT virtual environment (``benchmarks/harness/peers.py``) and
 imports nothing from ``sktransfer``; see ``_kmm_worker.py`` for the problem
 file, the measurement and the output fields.
 
@@ -40,7 +40,8 @@ import sys
 from collections import Counter
 from importlib.metadata import version
 
-from _kmm_worker import base_parser, finish, load_problem, measure, quiet_stdout
+from _kmm_worker import base_parser, finish, kmm_params, load_problem, measure
+from _runtime import quiet_stdout
 
 
 def main(argv=None):
@@ -107,14 +108,7 @@ def main(argv=None):
             "tensorflow": version("tensorflow"),
             "scikit-learn": sys.modules["sklearn"].__version__,
         },
-        params={
-            "kernel": "rbf",
-            "gamma": args.gamma,
-            "B": args.B,
-            "eps": args.eps,
-            "max_size": max_size,
-            "random_state": args.seed,
-        },
+        params=kmm_params(args, max_size=max_size, random_state=args.seed),
         solver_info={
             "solver": "cvxopt.solvers.qp",
             "qp_calls": len(calls),

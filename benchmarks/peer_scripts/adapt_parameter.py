@@ -1,8 +1,9 @@
 """Fit ADAPT's parameter-transfer and feature-augmentation models; print JSON.
 
-Runs inside the ADAPT virtual environment (``benchmarks/_peers.py``), so it
-imports nothing from ``sktransfer`` or ``benchmarks``. Written for
-``benchmarks/parameter_vs_adapt.py``, which fits the same cells with ours.
+Runs inside the ADAPT virtual environment (``benchmarks/harness/peers.py``),
+so it imports nothing from ``sktransfer`` or ``benchmarks``. Written for the
+study ``benchmarks/studies/parameter_vs_adapt.py`` (``python -m benchmarks run
+parameter_vs_adapt``), which fits the same cells with ours.
 
 Input
 -----
@@ -54,16 +55,14 @@ Usage::
 """
 
 import argparse
-import contextlib
 import importlib
 import json
 import statistics
-import sys
 import time
-from importlib.metadata import version
 
 import numpy as np
 from _proc_memory import maxrss_mb
+from _runtime import package_versions, quiet_stdout, threadpools
 
 ESTIMATORS = {
     "LogisticRegression": "sklearn.linear_model",
@@ -146,14 +145,12 @@ def main(argv=None):
 
     # ADAPT imports TensorFlow and prints (RegularTransferLC.fit prints the
     # shape of its labels whatever verbose says): keep stdout for the JSON.
-    with contextlib.redirect_stdout(sys.stderr):
+    with quiet_stdout():
         t0 = time.perf_counter()
         from adapt.feature_based import FA
         from adapt.parameter_based import RegularTransferLC, RegularTransferLR
 
         import_seconds = time.perf_counter() - t0
-        import sklearn
-        from threadpoolctl import threadpool_info
 
         modules = {
             "FA": FA,
@@ -199,25 +196,15 @@ def main(argv=None):
                     }
                 )
         np.savez(args.out, **saved)
-        threadpools = [
-            {k: p.get(k) for k in ("user_api", "internal_api", "num_threads")}
-            for p in threadpool_info()
-        ]
+        pools = threadpools()
 
     out = {
         "library": "adapt",
-        "versions": {
-            "adapt": version("adapt"),
-            "tensorflow": version("tensorflow"),
-            "scikit-learn": sklearn.__version__,
-            "scipy": version("scipy"),
-            "numpy": np.__version__,
-            "python": sys.version.split()[0],
-        },
+        "versions": package_versions("adapt", "tensorflow", "scikit-learn", "scipy"),
         "import_seconds": import_seconds,
         "results": results,
         "peak_rss_mb": round(maxrss_mb(), 1),
-        "threadpools": threadpools,
+        "threadpools": pools,
     }
     print(json.dumps(out))
 

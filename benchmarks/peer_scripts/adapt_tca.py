@@ -1,6 +1,6 @@
 """TCA with ADAPT 0.4.5 (``adapt.feature_based.TCA``); prints one JSON line.
 
-Runs inside the ADAPT virtual environment (``benchmarks/_peers.py``) and
+Runs inside the ADAPT virtual environment (``benchmarks/harness/peers.py``) and
 imports nothing from ``sktransfer``; see ``_tca_worker.py`` for the problem,
 the measurement and the output fields.
 
@@ -38,15 +38,14 @@ import time
 from importlib.metadata import version
 
 import numpy as np
+from _runtime import quiet_stdout
 from _tca_worker import (
-    classify_order,
-    finish,
     finish_order_check,
-    library_versions,
+    finish_peer,
     load_problem,
     measure,
+    order_checks,
     peer_parser,
-    quiet_stdout,
     shuffled_stack,
 )
 
@@ -83,16 +82,12 @@ def main(argv=None):
                 rbf_kernel(X, np.vstack([model.Xs_, model.Xt_]), gamma=args.gamma)
                 @ model.vectors_
             )
+            returned = {
+                "fit_transform(Xs, Xt)": returned,
+                "transform(X_shuffled)": model.transform(X),
+            }
             finish_order_check(
-                {
-                    "fit_transform(Xs, Xt)": classify_order(
-                        returned, reference, is_source
-                    ),
-                    "transform(X_shuffled)": classify_order(
-                        model.transform(X), reference, is_source
-                    ),
-                },
-                library="adapt",
+                order_checks(returned, reference, is_source), library="adapt"
             )
             return
 
@@ -109,22 +104,16 @@ def main(argv=None):
         (Z_source, Z_target, model, _), record = measure(
             compute, repeats=args.repeats, budget=args.repeat_budget
         )
-        vectors = np.asarray(model.vectors_)
         defaults = TCA().get_params()
 
-    finish(
+    finish_peer(
         args,
         Z_source,
         Z_target,
         record,
-        coef_gram=vectors.T @ vectors,
-        library="adapt",
-        versions=library_versions(
-            {
-                "adapt": version("adapt"),
-                "tensorflow": version("tensorflow"),
-            }
-        ),
+        model.vectors_,
+        "adapt",
+        {"adapt": version("adapt"), "tensorflow": version("tensorflow")},
         params={
             "n_components": args.n_components,
             "kernel": "rbf",

@@ -1,8 +1,10 @@
 """Fit ADAPT's TrAdaBoost on a saved task and print one JSON line.
 
-Runs inside the ADAPT virtual environment (``benchmarks/_peers.py``), so it
-imports nothing from ``sktransfer`` or ``benchmarks``. The task is a file
-written by ``benchmarks._peers.save_task``: ``TASK.npz`` with the label
+Used by the ``tradaboost_vs_adapt`` study (``python -m benchmarks run
+tradaboost_vs_adapt``). Runs inside the ADAPT virtual environment
+(``benchmarks/harness/peers.py``), so it imports nothing from ``sktransfer`` or
+``benchmarks``. The task is a file written by
+``benchmarks.harness.peers.save_task``: ``TASK.npz`` with the label
 arrays ``y_source``, ``y_target_labeled``, ``y_test`` and, for each of
 ``X_source``, ``X_target_labeled``, ``X_test``, either a dense array in the
 same file or a sparse matrix in ``TASK.<name>.npz`` (``scipy.sparse.save_npz``),
@@ -31,17 +33,15 @@ process, includes the TensorFlow import ADAPT forces), "rss_before_fit_mb",
 """
 
 import argparse
-import contextlib
 import json
-import resource
 import statistics
-import sys
 import time
-from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
+from _proc_memory import maxrss_mb, status_mb
+from _runtime import package_versions, quiet_stdout, threadpools
 
 ESTIMATORS = {
     "DecisionTreeClassifier": ("sklearn.tree", "DecisionTreeClassifier"),
@@ -83,14 +83,6 @@ def make_estimator(name, params, seed):
     return est_cls(**params)
 
 
-def rss_mb():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True)
@@ -103,14 +95,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     # ADAPT's module imports TensorFlow; keep any chatter off stdout.
-    with contextlib.redirect_stdout(sys.stderr):
-        import sklearn
+    with quiet_stdout():
         from adapt.instance_based import TrAdaBoost
-        from threadpoolctl import threadpool_info
 
         data = load_task(args.data)
         params = json.loads(args.estimator_params)
-        rss_before = rss_mb()
+        rss_before = status_mb("VmRSS")
         fit_times, model = [], None
         for _ in range(args.repeats):
             base = make_estimator(args.estimator, params, args.seed)
@@ -130,21 +120,12 @@ def main(argv=None):
         y_pred = model.predict(data["X_test"])
         predict_seconds = time.perf_counter() - t0
         accuracy = float(np.mean(y_pred == data["y_test"]))
-        threadpools = [
-            {k: p.get(k) for k in ("user_api", "internal_api", "num_threads")}
-            for p in threadpool_info()
-        ]
+        pools = threadpools()
 
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    peak = maxrss_mb()
     out = {
         "library": "adapt",
-        "versions": {
-            "adapt": version("adapt"),
-            "tensorflow": version("tensorflow"),
-            "scikit-learn": sklearn.__version__,
-            "numpy": np.__version__,
-            "python": sys.version.split()[0],
-        },
+        "versions": package_versions("adapt", "tensorflow", "scikit-learn"),
         "estimator": args.estimator,
         "estimator_params": params,
         "n_estimators": args.n_estimators,
@@ -171,7 +152,7 @@ def main(argv=None):
                 + model.sample_weights_src_[-1].sum()
             )
         ),
-        "threadpools": threadpools,
+        "threadpools": pools,
     }
     print(json.dumps(out))
 

@@ -1,19 +1,22 @@
 """KMM weights with ``sktransfer.instance.kmm_weights``; prints one JSON line.
 
-Runs in our development environment (``sktransfer`` importable), in a fresh
-process per run so that its peak memory is its own; see ``_kmm_worker.py`` for
-the problem file, the measurement and the output fields.
+Runs with our interpreter and the run's package copy (``Context.worker`` of
+``benchmarks/harness/study.py``), in a fresh process per run so that its peak
+memory is its own; imports only sktransfer's public API. See
+``_kmm_worker.py`` for the problem file, the measurement and the output
+fields. The ``_kmm.py`` and ``_interior_point.py`` SHA-1 in ``versions`` are
+of the files of the imported package (read, not imported).
 
 Timed call (the public API, nothing else inside the timer)::
 
     kmm_weights(X_source, X_target, kernel="rbf", gamma=GAMMA, B=B, eps=EPS,
                 solver=SOLVER, n_components=N_COMPONENTS, n_jobs=N_JOBS,
-                random_state=SEED, verbose=1)
+                random_state=SEED, verbose=2)
 
-``verbose=1`` makes the fast path log one line per interior-point iteration
-(logger ``sktransfer``); a handler counts them (``n_iter``, the last logged
-duality gap). It costs a few microseconds per iteration. The exact path logs
-nothing (``n_iter`` is then None).
+``verbose=2`` makes the fast path log one line per interior-point iteration
+(logger ``sktransfer``; ``verbose=1`` logs its stages only); a handler counts
+them (``n_iter``, the last logged duality gap). It costs a few microseconds per
+iteration. The exact path logs no iterations (``n_iter`` is then None).
 
 Usage::
 
@@ -27,7 +30,8 @@ import re
 import sys
 from pathlib import Path
 
-from _kmm_worker import base_parser, finish, load_problem, measure, quiet_stdout
+from _kmm_worker import base_parser, finish, kmm_params, load_problem, measure
+from _runtime import quiet_stdout
 
 
 class _IterationLog(logging.Handler):
@@ -76,7 +80,7 @@ def main(argv=None):
                 n_components=args.n_components,
                 n_jobs=args.n_jobs,
                 random_state=args.seed,
-                verbose=1,
+                verbose=2,
             )
             runs.append({"n_iter": log.n_iter or None, "last_gap": log.last_gap})
             return weights
@@ -102,16 +106,13 @@ def main(argv=None):
             "scikit-learn": sys.modules["sklearn"].__version__,
             "cvxpy": getattr(sys.modules.get("cvxpy"), "__version__", None),
         },
-        params={
-            "kernel": "rbf",
-            "gamma": args.gamma,
-            "B": args.B,
-            "eps": args.eps,
-            "solver": args.solver,
-            "n_components": args.n_components,
-            "n_jobs": args.n_jobs,
-            "random_state": args.seed,
-        },
+        params=kmm_params(
+            args,
+            solver=args.solver,
+            n_components=args.n_components,
+            n_jobs=args.n_jobs,
+            random_state=args.seed,
+        ),
         solver_info={"runs": runs, "solver": args.solver},
         n_target=int(X_target.shape[0]),
     )

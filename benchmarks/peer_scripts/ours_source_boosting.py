@@ -1,7 +1,10 @@
-"""One configuration of ``benchmarks/source_boosting_scale.py`` in a fresh process.
+"""One configuration of the study ``source_boosting_scale`` in a fresh process.
 
-Runs with our interpreter (``sktransfer`` importable, e.g. from the snapshot
-on ``PYTHONPATH``) and prints one JSON line on stdout. Two modes:
+The study (``benchmarks/studies/source_boosting_scale.py``, ``python -m
+benchmarks run source_boosting_scale``) runs it with our interpreter through
+``Context.worker`` (``sktransfer`` imported from the run's package copy on
+``PYTHONPATH``); it imports sktransfer's public API only and prints one JSON
+line on stdout. Two modes:
 
 ``--mode setup --n-source N --out MODELS.pkl``
     Draw the N source rows, fit the source models and pickle them:
@@ -52,13 +55,13 @@ import json
 import os
 import pickle
 import statistics
-import sys
 import time
 import tracemalloc
 import warnings
 
 import numpy as np
-from _proc_memory import maxrss_mb, reset_high_water_mark, status_mb
+from _proc_memory import measured_call, status_mb
+from _runtime import package_versions, threadpools
 
 METHODS = ("boost_frozen", "rtlr_frozen", "boost_unfrozen", "rtlr_unfrozen")
 
@@ -96,28 +99,13 @@ def target_rows(args):
     return X[pool], y[pool], X[test], y[test]
 
 
-def threadpools():
-    from threadpoolctl import threadpool_info
-
-    return [
-        {k: p.get(k) for k in ("user_api", "internal_api", "num_threads")}
-        for p in threadpool_info()
-    ]
-
-
 def versions():
-    import scipy
-    import sklearn
-
     import sktransfer
 
     return {
         "sktransfer": sktransfer.__version__,
         "sktransfer_path": os.path.dirname(sktransfer.__file__),
-        "scikit-learn": sklearn.__version__,
-        "scipy": scipy.__version__,
-        "numpy": np.__version__,
-        "python": sys.version.split()[0],
+        **package_versions("scikit-learn", "scipy"),
     }
 
 
@@ -217,16 +205,7 @@ def fit_mode(args):
 
     # The first fit, in the fresh process after loading: its memory. The
     # high-water mark is reset just before it, so VmHWM after it is its peak.
-    gc.collect()
-    rss_before = status_mb("VmRSS")
-    peak_before = status_mb("VmHWM")
-    maxrss_before = maxrss_mb()
-    hwm_reset = reset_high_water_mark()
-    t0 = time.perf_counter()
-    model = fit()
-    first_seconds = time.perf_counter() - t0
-    fit_peak = status_mb("VmHWM")
-    maxrss_after = maxrss_mb()
+    model, first = measured_call(fit)
     del model
     gc.collect()
 
@@ -258,19 +237,19 @@ def fit_mode(args):
         "n_target": args.n_target,
         "n_test": int(X_test.shape[0]),
         "load_seconds": load_seconds,
-        "first_fit_seconds": first_seconds,
+        "first_fit_seconds": first["seconds"],
         "fit_seconds": statistics.median(times),
         "fit_seconds_all": times,
         "cpu_seconds": statistics.median(cpu),
         "cpu_seconds_all": cpu,
         "traced_fit_seconds": traced_seconds,
-        "rss_before_mb": rss_before,
-        "peak_before_mb": peak_before,
-        "fit_peak_mb": fit_peak,
-        "increment_mb": fit_peak - rss_before,
-        "hwm_reset": hwm_reset,
-        "maxrss_before_mb": maxrss_before,
-        "maxrss_after_mb": maxrss_after,
+        "rss_before_mb": first["rss_before"],
+        "peak_before_mb": first["peak_before"],
+        "fit_peak_mb": first["peak"],
+        "increment_mb": first["peak"] - first["rss_before"],
+        "hwm_reset": first["hwm_reset"],
+        "maxrss_before_mb": first["maxrss_before"],
+        "maxrss_after_mb": first["maxrss_after"],
         "traced_peak_mb": (traced_peak - base) / 2**20,
         "models_pickle_mb": pickle_mb,
         "source_accuracy": accuracy(source, X_test, y_test),

@@ -1,6 +1,6 @@
 """KMM weights with SKADA 0.6.0 (``skada.KMMReweightAdapter``); one JSON line.
 
-Runs inside the SKADA virtual environment (``benchmarks/_peers.py``) and
+Runs inside the SKADA virtual environment (``benchmarks/harness/peers.py``) and
 imports nothing from ``sktransfer``; see ``_kmm_worker.py`` for the problem
 file, the measurement and the output fields.
 
@@ -42,7 +42,8 @@ import sys
 from importlib.metadata import version
 
 import numpy as np
-from _kmm_worker import base_parser, finish, load_problem, measure, quiet_stdout
+from _kmm_worker import base_parser, finish, kmm_params, load_problem, measure
+from _runtime import quiet_stdout
 
 
 def main(argv=None):
@@ -88,15 +89,12 @@ def main(argv=None):
             "scikit-learn": sys.modules["sklearn"].__version__,
             "scipy": sys.modules["scipy"].__version__,
         },
-        params={
-            "kernel": "rbf",
-            "gamma": args.gamma,
-            "B": args.B,
-            "eps": args.eps,
-            "solver": defaults["solver"],
-            "tol": defaults["tol"],
-            "max_iter": defaults["max_iter"],
-        },
+        params=kmm_params(
+            args,
+            solver=defaults["solver"],
+            tol=defaults["tol"],
+            max_iter=defaults["max_iter"],
+        ),
         solver_info={
             "solver": defaults["solver"],
             "max_iter": defaults["max_iter"],

@@ -1,6 +1,6 @@
 """TCA with SKADA 0.6.0 (``skada.TransferComponentAnalysisAdapter``); one JSON line.
 
-Runs inside the SKADA virtual environment (``benchmarks/_peers.py``) and
+Runs inside the SKADA virtual environment (``benchmarks/harness/peers.py``) and
 imports nothing from ``sktransfer``; see ``_tca_worker.py`` for the problem,
 the measurement and the output fields.
 
@@ -50,15 +50,14 @@ import time
 from importlib.metadata import version
 
 import numpy as np
+from _runtime import quiet_stdout
 from _tca_worker import (
     classify_order,
-    finish,
     finish_order_check,
-    library_versions,
+    finish_peer,
     load_problem,
     measure,
     peer_parser,
-    quiet_stdout,
     shuffled_stack,
 )
 
@@ -143,22 +142,16 @@ def main(argv=None):
             compute, repeats=args.repeats, budget=args.repeat_budget
         )
         check = kernel_check(adapter, X_original, np.arange(X.shape[0]))
-        vectors = np.asarray(adapter.eigvects_)
         defaults = TransferComponentAnalysisAdapter().get_params()
 
-    finish(
+    finish_peer(
         args,
         Z_source,
         Z_target,
         record,
-        coef_gram=vectors.T @ vectors,
-        library="skada",
-        versions=library_versions(
-            {
-                "skada": version("skada"),
-                "POT": version("POT"),
-            }
-        ),
+        adapter.eigvects_,
+        "skada",
+        {"skada": version("skada"), "POT": version("POT")},
         params={
             "n_components": args.n_components,
             "kernel": "rbf (input scaled by sqrt(gamma * n_features))",

@@ -1,8 +1,10 @@
 """Peak memory of one TrAdaBoost fit, sktransfer or ADAPT; prints one JSON line.
 
-Runs in a fresh interpreter: ours with the development environment (``sktransfer``
-importable), ADAPT's inside its virtual environment (``benchmarks/_peers.py``),
-so it imports nothing from ``benchmarks``. The data file is an ``.npz`` with the
+Used by the memory part of the ``tradaboost_vs_adapt`` study (``python -m
+benchmarks run tradaboost_vs_adapt``). Runs in a fresh interpreter: ours with
+our interpreter and the run's copy of ``sktransfer`` (``Context.worker``),
+ADAPT's inside its virtual environment (``benchmarks/harness/peers.py``), so it
+imports nothing from ``benchmarks``. The data file is an ``.npz`` with the
 dense arrays ``X_source``, ``y_source``, ``X_target_labeled``,
 ``y_target_labeled``, ``X_test`` and ``y_test``.
 
@@ -37,26 +39,15 @@ Output (stdout, one line): {"library", "versions", "n_source",
 """
 
 import argparse
-import contextlib
-import gc
 import hashlib
 import json
-import sys
-import time
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
-from _proc_memory import maxrss_mb, reset_high_water_mark, status_mb
+from _proc_memory import measured_call
+from _runtime import installed_version, package_versions, quiet_stdout
 
 WARMUP_ROWS = 500
-
-
-def _version(name):
-    try:
-        return version(name)
-    except PackageNotFoundError:
-        return None
 
 
 def main(argv=None):
@@ -69,8 +60,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     # ADAPT's module imports TensorFlow; keep any chatter off stdout.
-    with contextlib.redirect_stdout(sys.stderr):
-        import sklearn
+    with quiet_stdout():
         from sklearn.tree import DecisionTreeClassifier
 
         if args.library == "adapt":
@@ -117,26 +107,13 @@ def main(argv=None):
             make_model().fit(X[warm], y[warm], sample_domain=domain[warm])
             model = make_model()
             fit_args, fit_kwargs = (X, y), {"sample_domain": domain}
-        gc.collect()
-        rss_before = status_mb("VmRSS")
-        peak_before = status_mb("VmHWM")
-        ru_before = maxrss_mb()
-        hwm_reset = reset_high_water_mark()
-        t0 = time.perf_counter()
-        model.fit(*fit_args, **fit_kwargs)
-        fit_seconds = time.perf_counter() - t0
-        fit_peak = status_mb("VmHWM")
-        ru_after = maxrss_mb()
+        _, fit = measured_call(lambda: model.fit(*fit_args, **fit_kwargs))
         accuracy = float(np.mean(model.predict(d["X_test"]) == d["y_test"]))
 
-    versions = {
-        "scikit-learn": sklearn.__version__,
-        "numpy": np.__version__,
-        "python": sys.version.split()[0],
-    }
+    versions = package_versions("scikit-learn")
     if args.library == "adapt":
-        versions["adapt"] = _version("adapt")
-        versions["tensorflow"] = _version("tensorflow")
+        versions["adapt"] = installed_version("adapt")
+        versions["tensorflow"] = installed_version("tensorflow")
     else:
         versions["sktransfer"] = sktransfer.__version__
         # The working tree may change between runs: name the code that ran.
@@ -152,15 +129,15 @@ def main(argv=None):
         "n_target_labeled": int(n_t),
         "n_features": int(n_features),
         "n_estimators": args.n_estimators,
-        "rss_before_fit_mb": round(rss_before, 2),
-        "peak_before_fit_mb": round(peak_before, 2),
-        "fit_peak_mb": round(fit_peak, 2),
-        "fit_increment_mb": round(fit_peak - rss_before, 2),
-        "peak_total_mb": round(max(peak_before, fit_peak), 2),
-        "hwm_reset": hwm_reset,
-        "ru_maxrss_before_fit_mb": round(ru_before, 2),
-        "ru_maxrss_after_fit_mb": round(ru_after, 2),
-        "fit_seconds": fit_seconds,
+        "rss_before_fit_mb": round(fit["rss_before"], 2),
+        "peak_before_fit_mb": round(fit["peak_before"], 2),
+        "fit_peak_mb": round(fit["peak"], 2),
+        "fit_increment_mb": round(fit["peak"] - fit["rss_before"], 2),
+        "peak_total_mb": round(max(fit["peak_before"], fit["peak"]), 2),
+        "hwm_reset": fit["hwm_reset"],
+        "ru_maxrss_before_fit_mb": round(fit["maxrss_before"], 2),
+        "ru_maxrss_after_fit_mb": round(fit["maxrss_after"], 2),
+        "fit_seconds": fit["seconds"],
         "accuracy": accuracy,
     }
     print(json.dumps(out))

@@ -142,11 +142,14 @@ def top_eigenpairs(operator, *, n, n_components, rng):
     applied to the identity and a dense eigensolver runs; beyond, ARPACK's
     Lanczos iterations, started from a vector drawn with ``rng``.
 
-    Below 2000 rows with one BLAS thread: the Lanczos iterations are
-    thousands of small matrix-vector products, which lose more to thread
-    synchronisation on busy cores (up to 3x at 1000 rows) than they gain on
-    idle ones; from 3000 rows on, two threads win on idle and busy cores alike
-    (benchmarks/results/tca_blas_threads.md).
+    Below 2000 rows with one BLAS thread: each of the Lanczos iterations
+    (some 50-70 operator applications for 10 components) is a chain of small
+    matrix products, which can lose more to thread synchronisation on busy
+    cores than they gain on idle ones; from 5000 rows on, BLAS's threads win
+    on idle and busy cores alike. The measurements behind the threshold are
+    mixed below 3000 rows (benchmarks/results/tca_blas_threads.md): two
+    threads solve faster on idle cores from 1000 rows, one thread often wins
+    on busy ones, and the whole fit differs by less than 10 % on idle cores.
 
     Parameters
     ----------

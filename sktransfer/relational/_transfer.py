@@ -36,7 +36,7 @@ logger = logging.getLogger(__name__)
         "prior_coef": ["array-like"],
         "prior_intercept": [Interval(numbers.Real, None, None, closed="neither")],
         "C": [Interval(numbers.Real, 0, None, closed="neither")],
-        "strength": [Interval(numbers.Real, 0, None, closed="left")],
+        "strength": [Interval(numbers.Real, 0, np.inf, closed="both")],
     },
     prefer_skip_nested_validation=True,
 )
@@ -46,7 +46,8 @@ def fit_prior_logistic(features, y, prior_coef, prior_intercept, C, strength):
     Minimizes ``sum(log-loss) + |w|^2 / (2 C) + strength (|w - w0|^2 +
     (b - b0)^2)``. ``strength = 0`` is the L2 logistic regression of
     scikit-learn (intercept unpenalized); as ``strength`` grows the solution
-    tends to the prior ``(w0, b0)``. The solver is the one of
+    tends to the prior ``(w0, b0)``, and ``strength = np.inf`` returns it
+    exactly (nothing is solved). The solver is the one of
     :class:`sktransfer.parameter.RegularTransferLogisticRegression`.
 
     Parameters
@@ -62,7 +63,7 @@ def fit_prior_logistic(features, y, prior_coef, prior_intercept, C, strength):
     C : float
         Inverse L2 strength (> 0).
     strength : float
-        Pull towards the prior (>= 0).
+        Pull towards the prior (>= 0; ``np.inf``: the prior itself).
 
     Returns
     -------
@@ -134,11 +135,12 @@ class RelationalTransferClassifier(ClassifierMixin, BaseTransferEstimator):
        given (a dict ``{source relation: target relation}``).
     3. Target model: a logistic regression over the target's path features,
        pulled towards the mapped source weights with ``strength`` (see
-       :func:`fit_prior_logistic`): ``strength`` -> infinity gives the mapped
-       source model, ``strength = 0`` learning from scratch (an L2
-       :class:`PathRuleLearner` on the target rows). Revision: mapped rules
-       that never fire on the target rows are dropped, and paths found among
-       the target rows are added (``revise=True``).
+       :func:`fit_prior_logistic`): ``strength=np.inf`` keeps the mapped
+       source weights (no target fit; with ``revise=False`` this is the
+       mapped source model itself), ``strength = 0`` is learning from scratch
+       (an L2 :class:`PathRuleLearner` on the target rows). Revision: mapped
+       rules that never fire on the target rows are dropped, and paths found
+       among the target rows are added (``revise=True``).
 
     With ``guard=True`` a :class:`~sktransfer.NegativeTransferGuard` compares
     this against learning from scratch by inner cross-validation on the
@@ -160,7 +162,10 @@ class RelationalTransferClassifier(ClassifierMixin, BaseTransferEstimator):
     max_type_mappings : int, default=20000
         Largest mapping search allowed (see :class:`PredicateMapper`).
     strength : float, default=1.0
-        Pull towards the mapped source weights (lambda).
+        Pull towards the mapped source weights (lambda), ``>= 0``. ``np.inf``
+        keeps them as they are: with ``revise=False`` the classifier then
+        predicts with the mapped source rules alone, the target labels
+        serving only to choose the mapping.
     revise : bool, default=True
         Drop mapped rules without target support, add target paths.
     guard : bool, default=False
@@ -243,6 +248,16 @@ class RelationalTransferClassifier(ClassifierMixin, BaseTransferEstimator):
     (('takes', False), ('teaches', False))
     >>> clf.predict(Xt).tolist() == yt.tolist()
     True
+
+    The mapped source rules alone, without a target fit:
+
+    >>> rules = clf.set_params(strength=np.inf, revise=False).fit(
+    ...     np.vstack([Xs, Xt[few]]), np.r_[ys, yt[few]],
+    ...     sample_domain=np.r_[np.ones(16, int), -2 * np.ones(4, int)])
+    >>> bool(np.array_equal(rules.coef_, rules.prior_coef_))
+    True
+    >>> rules.predict(Xt).tolist() == yt.tolist()
+    True
     """
 
     _parameter_constraints = {
@@ -253,7 +268,7 @@ class RelationalTransferClassifier(ClassifierMixin, BaseTransferEstimator):
         "mapping": [StrOptions({"structural", "supervised"}), dict],
         "type_mapping": [dict, None],
         "max_type_mappings": [Interval(numbers.Integral, 1, None, closed="left")],
-        "strength": [Interval(numbers.Real, 0, None, closed="left")],
+        "strength": [Interval(numbers.Real, 0, np.inf, closed="both")],
         "revise": ["boolean"],
         "guard": ["boolean"],
         "cv": [

@@ -153,6 +153,30 @@ def test_large_strength_is_the_mapped_source_model():
     )
 
 
+def test_infinite_strength_is_exactly_the_mapped_source_model():
+    source, target = _pair()
+    X, y, sample_domain, X_test, _ = _stacked(source, target, 16)
+    transfer = _classifier(source, target).fit(X, y, sample_domain=sample_domain)
+    clf = _classifier(source, target, strength=np.inf, revise=False)
+    clf.fit(X, y, sample_domain=sample_domain)
+    assert clf.mapping_ == transfer.mapping_
+    prior = mapped_model(
+        clf.source_model_, Mapping({}, clf.mapping_, 0.0), target[0], "advisedby"
+    )
+    assert list(clf.featurizer_.get_feature_names_out()) == prior.featurizer.features
+    np.testing.assert_array_equal(clf.coef_, prior.coef)
+    assert clf.intercept_ == prior.intercept
+    np.testing.assert_array_equal(
+        clf.decision_function(X_test), prior.decision_function(X_test)
+    )
+    features = np.array([[0.0], [1.0], [0.0], [1.0]])
+    coef, intercept = fit_prior_logistic(
+        features, [0, 1, 0, 0], [2.0], -1.0, C=1.0, strength=np.inf
+    )
+    assert coef.tolist() == [2.0]
+    assert intercept == -1.0
+
+
 def test_without_target_labels_the_mapped_source_model_predicts():
     source, target = _pair()
     (_, Xs, ys), (_, Xt, yt) = source, target
