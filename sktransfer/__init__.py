@@ -10,7 +10,9 @@ from ._domain import split_domains, stack_domains
 from ._pipeline import LabeledOnly, TransferPipeline, make_transfer_pipeline
 from .feature import SemiSupervisedTCA, TransferComponentAnalysis
 from .instance import (
+    DiscriminativeReweighting,
     KernelMeanMatching,
+    LabelShiftAdapter,
     TrAdaBoostClassifier,
     TrAdaBoostRegressor,
     TwoStageTrAdaBoostRegressor,
@@ -20,8 +22,10 @@ from .model_selection import NegativeTransferGuard
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "DiscriminativeReweighting",
     "LabeledOnly",
     "KernelMeanMatching",
+    "LabelShiftAdapter",
     "NegativeTransferGuard",
     "SemiSupervisedTCA",
     "TrAdaBoostClassifier",

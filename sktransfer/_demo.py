@@ -30,7 +30,13 @@ from ._domain import UNLABELED
 from ._pipeline import LabeledOnly, make_transfer_pipeline
 from .datasets import load_credit_default, load_mushroom
 from .feature import TransferComponentAnalysis
-from .instance import KernelMeanMatching, TrAdaBoostClassifier
+from .instance import (
+    ULSIF,
+    DiscriminativeReweighting,
+    KernelMeanMatching,
+    LabelShiftAdapter,
+    TrAdaBoostClassifier,
+)
 from .parameter import (
     FeatureAugmentation,
     InterpolatedTransferClassifier,
@@ -63,6 +69,15 @@ METHODS = [
         ),
     ),
     Method("KMM", lambda base: KernelMeanMatching(base, random_state=0)),
+    Method(
+        "discriminative reweighting",
+        lambda base: DiscriminativeReweighting(base, random_state=0),
+    ),
+    Method("uLSIF", lambda base: ULSIF(base, random_state=0)),
+    Method(
+        "source only, label-shift adjusted (EM)",
+        lambda base: LabelShiftAdapter(base, n_bootstrap=0, random_state=0),
+    ),
     Method(
         "TCA (30 components)",
         lambda base: make_transfer_pipeline(
@@ -191,7 +206,9 @@ def run_demo(dataset="mushroom", *, target_labels=0.01, seed=0, repeats=5):
     -------
     rows : list of dict
         One per method: ``method``, ``baseline``, ``scores`` (one per repeat),
-        ``fit_times`` (seconds), and the ``metric`` name.
+        ``fit_times`` (seconds), the ``metric`` name, and ``refused``: None,
+        or the reason the method refused the data (a ``ValueError`` of its
+        ``fit``; its scores are then empty).
 
     Raises
     ------
@@ -204,7 +221,9 @@ def run_demo(dataset="mushroom", *, target_labels=0.01, seed=0, repeats=5):
     data = spec.load()
     y, sample_domain = np.asarray(data.y), np.asarray(data.sample_domain)
     score = METRICS[spec.metric]
-    results = {m.name: {"scores": [], "fit_times": []} for m in METHODS}
+    results = {
+        m.name: {"scores": [], "fit_times": [], "refused": None} for m in METHODS
+    }
     for repeat in range(repeats):
         rng = np.random.RandomState(seed + repeat)
         train, labeled, test = _split_target(y, sample_domain, target_labels, rng)
@@ -214,11 +233,17 @@ def run_demo(dataset="mushroom", *, target_labels=0.01, seed=0, repeats=5):
         keeps_label = (sample_domain[train] >= 0) | np.isin(train, labeled)
         y_train = np.where(keeps_label, y[train], UNLABELED)
         for method in METHODS:
+            if results[method.name]["refused"]:
+                continue
             model = method.build(clone(base_learner()))
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 start = time.perf_counter()
-                model.fit(X_train, y_train, sample_domain=sample_domain[train])
+                try:
+                    model.fit(X_train, y_train, sample_domain=sample_domain[train])
+                except ValueError as error:
+                    _refuse(results[method.name], method.name, error)
+                    continue
                 elapsed = time.perf_counter() - start
             for message in {str(w.message) for w in caught}:
                 logger.warning("%s warned: %s", method.name, message)
@@ -243,6 +268,15 @@ def run_demo(dataset="mushroom", *, target_labels=0.01, seed=0, repeats=5):
         }
         for m in METHODS
     ]
+
+
+def _refuse(result, name, error):
+    """Record that a method refused the data (a ``ValueError`` from ``fit``,
+    such as domains that do not overlap): its row shows the reason instead of
+    scores, in every repeat."""
+    reason = str(error).split(". ")[0].split(": ")[0].rstrip(".")
+    logger.warning("%s refused the data: %s", name, error)
+    result.update(scores=[], fit_times=[], refused=reason)
 
 
 def _gain_and_flag(row, best_baseline):
@@ -273,7 +307,7 @@ def format_table(rows):
 
     ``gain`` is a transfer method's mean score minus the best baseline's, paired
     by repeat; the flag reads "negative transfer" when it is below zero by more
-    than two standard errors.
+    than two standard errors. A method that refused the data shows the reason.
     """
     metric = rows[0]["metric"]
     best_baseline = max(
@@ -286,6 +320,9 @@ def format_table(rows):
     )
     lines = [header, "-" * len(header)]
     for row in rows:
+        if row.get("refused"):
+            lines.append(f"{row['method']:<{width}}refused: {row['refused']}")
+            continue
         scores = np.asarray(row["scores"])
         gain, flag = _gain_and_flag(row, best_baseline)
         lines.append(

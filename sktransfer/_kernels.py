@@ -24,6 +24,7 @@ from sklearn.metrics.pairwise import (
 )
 from sklearn.utils import check_random_state, gen_batches
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import row_norms
 from sklearn.utils.validation import check_array
 from threadpoolctl import threadpool_limits
 
@@ -301,6 +302,20 @@ def kernel_overflow_error(X, kernel, *, what="values"):
         "sklearn.preprocessing.StandardScaler as the first step of "
         "make_transfer_pipeline(StandardScaler(), ...)."
     )
+
+
+def check_feature_scale(X_source, X_target, kernel):
+    """Refuse features whose distances and dot products overflow float64.
+
+    Checked before the median heuristic and any kernel value, which would
+    otherwise turn the overflow into NaN and a misleading message.
+    """
+    for X in (X_source, X_target):
+        with np.errstate(over="ignore"):
+            # |x - y|^2 <= 2 |x|^2 + 2 |y|^2 must be finite too.
+            overflows = not np.isfinite(4 * row_norms(X, squared=True).max())
+        if overflows:
+            raise kernel_overflow_error(X, kernel, what="distances and dot products")
 
 
 def kernel_row_sums(

@@ -47,6 +47,7 @@ __all__ = [
     "BaseTransferMetaEstimator",
     "BaseTransferTransformer",
     "LabeledRowsScoreMixin",
+    "ProbabilityPredictionsMixin",
     "copy_input_attributes",
     "labeled_rows_for_scoring",
     "report_progress",
@@ -698,6 +699,51 @@ class LabeledRowsScoreMixin:
         check_is_fitted(self)
         X_rows, y_rows, weights = labeled_rows_for_scoring(self, X, y, sample_weight)
         return super().score(X_rows, y_rows, sample_weight=weights)
+
+
+class ProbabilityPredictionsMixin:
+    """``predict`` and ``predict_log_proba`` from the class's ``predict_proba``.
+
+    For the classifiers that change an inner model's probabilities (label-shift
+    adjustment, calibration on target rows): the predicted class is the most
+    probable one after the change.
+    """
+
+    def predict_log_proba(self, X, sample_domain=None):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows of any domain.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            Accepted for the convention; rows are predicted alike.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log probabilities (``-inf`` for a class of probability 0).
+        """
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X, sample_domain=None):
+        """The most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows of any domain.
+        sample_domain : array-like of int of shape (n_samples,), default=None
+            Accepted for the convention; rows are predicted alike.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted classes.
+        """
+        check_is_fitted(self)
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
 def _n_rows(X):

@@ -2,6 +2,7 @@
 
 import importlib
 import inspect
+import os
 import pkgutil
 import sys
 from pathlib import Path
@@ -70,3 +71,25 @@ def _user_stacklevel():
     ):
         frame, level = frame.f_back, level + 1
     return level
+
+
+def _physical_memory_bytes():
+    """The machine's memory, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _refuse_beyond_memory(needed, limit, what, advice):
+    """Raise before allocating when ``needed`` bytes exceed the limit or the RAM."""
+    memory = _physical_memory_bytes()
+    limits = [limit] if memory is None else [limit, memory]
+    if needed <= min(limits):
+        return
+    where = (
+        f"the {limit / 2**30:.1f} GiB limit"
+        if memory is None or limit <= memory
+        else f"this machine's {memory / 2**30:.1f} GiB of memory"
+    )
+    raise ValueError(f"{what} needs {needed / 2**30:.1f} GiB, above {where}. {advice}")

@@ -39,7 +39,8 @@ whose table also reports KMM and no adaptation:
   weights; ``l2`` = each document scaled to unit Euclidean norm. Both are run.
 
 Protocol 2 -- covariate shift by biased selection, in the spirit of Huang,
-Smola, Gretton, Borgwardt and Schoelkopf (NIPS 2006, UCI experiments):
+Smola, Gretton, Borgwardt and Schoelkopf (NIPS 2006, UCI experiments; the
+loaders and the selection are in ``benchmarks/harness/biased_selection.py``):
 
 * data: UCI Taiwan credit default (30000 x 23; ``LIMIT_BAL``, ``BILL_AMT*``,
   ``PAY_AMT*`` mapped by sign(x) log(1 + |x|), then every column standardized)
@@ -75,22 +76,26 @@ kernel.
 import importlib.metadata
 import logging
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 from scipy.stats import spearmanr
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics.pairwise import rbf_kernel
-from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 from sktransfer import KernelMeanMatching, stack_domains
 from sktransfer.instance import kmm_weights
 
 from ..harness import caught_convergence, md_table, paired, reuters, verdict
-from ..harness.datasets import project_data_dir, shared_file, subsample_rows
+from ..harness.biased_selection import (
+    BIAS_FEATURE,
+    LOADERS,
+    SCHEMES,
+    biased_split,
+    selection_probability,
+)
+from ..harness.datasets import project_data_dir, subsample_rows
 from ..harness.missing import missing_section, protocol_rows, run_protocols
 from ..harness.options import add_choice_list, add_project_data_options
 from ..harness.processes import seeded_rows
@@ -209,15 +214,6 @@ def run_reuters(options):
 
 # ------------------------------------------------------------ protocol 2 ---
 
-TAIWAN_FILE = Path("uci_taiwan_credit_default") / "UCI_Credit_Card.csv"
-PHISHING_FILE = Path("phishing_uci") / "phishing.arff"
-# The feature of the "feature" selection scheme, per data set.
-BIAS_FEATURE = {"taiwan": "LIMIT_BAL", "phishing": "web_traffic"}
-FEATURE_SLOPE = 2.0
-SCHEMES = {
-    "distance": "P(s=1|x) = exp(-||z||^2 / d)",
-    "feature": "P(s=1|x) = 1 / (1 + exp(-2 z_j))",
-}
 WEIGHTINGS = {
     "unweighted": "unweighted",
     "importance": "true importance weights 1/P(s=1|x) (oracle)",
@@ -235,53 +231,6 @@ MODELS = {
     ),
 }
 N_HELDOUT_MMD = 2000
-
-
-def load_taiwan(root):
-    """Standardized Taiwan credit features (amounts log-mapped) and labels."""
-    frame = pd.read_csv(shared_file(TAIWAN_FILE, root)).drop(columns="ID")
-    y = frame.pop("fraud").to_numpy(dtype=np.int64)
-    for column in frame.columns:
-        if column.startswith(("LIMIT_BAL", "BILL_AMT", "PAY_AMT")):
-            values = frame[column].to_numpy(dtype=float)
-            frame[column] = np.sign(values) * np.log1p(np.abs(values))
-    Z = StandardScaler().fit_transform(frame.to_numpy(dtype=float))
-    return Z, y, list(frame.columns)
-
-
-def load_phishing(root):
-    """Standardized Phishing features and labels (1 = Result +1)."""
-    from scipy.io import arff
-
-    data, _ = arff.loadarff(shared_file(PHISHING_FILE, root))
-    frame = pd.DataFrame(data).apply(lambda c: c.str.decode("ascii").astype(int))
-    y = (frame.pop("Result").to_numpy() > 0).astype(np.int64)
-    Z = StandardScaler().fit_transform(frame.to_numpy(dtype=float))
-    return Z, y, list(frame.columns)
-
-
-LOADERS = {"taiwan": load_taiwan, "phishing": load_phishing}
-
-
-def selection_probability(scheme, Z, names, dataset):
-    if scheme == "distance":
-        return np.exp(-(Z**2).sum(axis=1) / Z.shape[1])
-    if scheme == "feature":
-        j = names.index(BIAS_FEATURE[dataset])
-        return expit(FEATURE_SLOPE * Z[:, j])
-    raise ValueError(f"unknown scheme {scheme!r}")
-
-
-def biased_split(prob, n_train, n_target, seed):
-    """Biased training rows, unbiased unlabeled target rows, test rows."""
-    rng = np.random.default_rng(seed)
-    kept = np.flatnonzero(rng.random(prob.shape[0]) < prob)
-    if kept.size < n_train:
-        raise ValueError(f"only {kept.size} rows selected, fewer than {n_train}")
-    train = np.sort(rng.choice(kept, n_train, replace=False))
-    rest = np.setdiff1d(np.arange(prob.shape[0]), train)
-    rest = rng.permutation(rest)
-    return train, np.sort(rest[:n_target]), np.sort(rest[n_target:]), kept.size
 
 
 def mmd2(X, w, Y, gamma):

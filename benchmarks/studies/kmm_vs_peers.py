@@ -2,7 +2,8 @@
 
 Protocol
 --------
-Data (``make_problem``): d = 20 features, Gaussian covariate shift. Source rows
+Data (``make_problem`` of ``benchmarks/harness/covariate_shift.py``): d = 20
+features, Gaussian covariate shift. Source rows
 ``x ~ N(0, I)``; target rows the same except features 0 and 1, which are
 ``N((1.5, 0), 0.5 I)``: shifted along feature 0 and narrower in both. Label
 ``y = 1[x_1 - x_0^2 / 2 + 1/2 + 0.1 z > 0]`` with ``z ~ N(0, 1)``: a parabola,
@@ -106,7 +107,6 @@ import logging
 import math
 import os
 import time
-import warnings
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 
@@ -116,6 +116,12 @@ from threadpoolctl import threadpool_limits
 from sktransfer.metrics import gamma_from_bandwidth, median_bandwidth
 
 from ..harness import fmt, fmt_time, thread_env
+from ..harness.covariate_shift import (
+    density_ratio,
+    downstream_accuracy,
+    make_problem,
+    make_test,
+)
 from ..harness.options import add_method_options, add_timing_options
 from ..harness.processes import WORKER_MEMORY_FIELDS, run_or_stop, skip_note
 from ..harness.study import parse_max_n
@@ -138,11 +144,6 @@ SMOKE = {
     "lr_max_rows": 250,
 }
 logger = logging.getLogger(__name__)
-
-N_FEATURES = 20
-SHIFT_MEAN = (1.5, 0.0)  # target mean of features 0 and 1
-SHIFT_VAR = 0.5  # target variance of features 0 and 1
-LABEL_NOISE = 0.1
 
 # name -> (runner, label, worker arguments, default largest n_source)
 METHODS = {
@@ -184,46 +185,6 @@ BLOCK_ROWS = 1024
 BLOCK_COLS = 8192
 # Statuses of a method's row without weights.
 NOT_RUN = ("skipped", "timeout", "error", "not run")
-
-
-# ---------------------------------------------------------------------- data ---
-
-
-def _target_rows(rng, n):
-    X = rng.standard_normal((n, N_FEATURES))
-    X[:, :2] = np.asarray(SHIFT_MEAN) + np.sqrt(SHIFT_VAR) * X[:, :2]
-    return X
-
-
-def _labels(rng, X):
-    f = X[:, 1] - 0.5 * X[:, 0] ** 2 + 0.5
-    return (f + LABEL_NOISE * rng.standard_normal(X.shape[0]) > 0).astype(int)
-
-
-def make_problem(n_source, n_target, seed):
-    """Source rows and labels, target rows and (reference-only) labels."""
-    rng = np.random.default_rng([seed, n_source, n_target])
-    X_source = rng.standard_normal((n_source, N_FEATURES))
-    y_source = _labels(rng, X_source)
-    X_target = _target_rows(rng, n_target)
-    y_target = _labels(rng, X_target)
-    return X_source, y_source, X_target, y_target
-
-
-def make_test(n_test, seed):
-    rng = np.random.default_rng([seed, 7777])
-    X = _target_rows(rng, n_test)
-    return X, _labels(rng, X)
-
-
-def density_ratio(X):
-    """p_target(x) / p_source(x), which only features 0 and 1 change."""
-    z = X[:, :2]
-    log_t = -0.5 * ((z - np.asarray(SHIFT_MEAN)) ** 2).sum(1) / SHIFT_VAR - np.log(
-        SHIFT_VAR
-    )
-    log_s = -0.5 * (z**2).sum(1)
-    return np.exp(log_t - log_s)
 
 
 # ---------------------------------------------------------------- evaluation ---
@@ -339,24 +300,6 @@ def feasible(row):
         and row["viol_lower"] <= FEASIBILITY_TOL
         and row["viol_sum_rel"] <= FEASIBILITY_TOL
     )
-
-
-def downstream_accuracy(X, y, weights, X_test, y_test, max_rows, seed):
-    """Weighted LogisticRegression on the source, accuracy on the target test."""
-    from sklearn.linear_model import LogisticRegression
-
-    if max_rows and X.shape[0] > max_rows:
-        rows = np.random.default_rng([seed, 55]).choice(X.shape[0], max_rows, False)
-        X, y = X[rows], y[rows]
-        weights = None if weights is None else weights[rows]
-    sw = None
-    if weights is not None:
-        sw = np.clip(weights, 0, None)
-        sw = sw / max(sw.mean(), np.finfo(float).tiny)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = LogisticRegression(max_iter=1000).fit(X, y, sample_weight=sw)
-    return float(model.score(X_test, y_test))
 
 
 # ------------------------------------------------------------------ running ---

@@ -42,7 +42,6 @@ data; the whiteners and eigensolvers are in :mod:`._eigensolvers`.
 
 import logging
 import numbers
-import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -67,7 +66,7 @@ from .._kernels import (
     resolve_gamma,
 )
 from ..base import BaseTransferTransformer, report_progress
-from ..utils import _user_stacklevel
+from ..utils import _refuse_beyond_memory, _user_stacklevel
 from ._eigensolvers import (
     EIGENVALUE_RTOL,
     exact_matrices,
@@ -149,28 +148,6 @@ def _domain_contrast(is_source):
 
 
 # -- memory ------------------------------------------------------------------------
-
-
-def _physical_memory_bytes():
-    """The machine's memory, or None where the OS does not say."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):
-        return None
-
-
-def _refuse_beyond_memory(needed, limit, what, advice):
-    """Raise before allocating when ``needed`` bytes exceed the limit or the RAM."""
-    memory = _physical_memory_bytes()
-    limits = [limit] if memory is None else [limit, memory]
-    if needed <= min(limits):
-        return
-    where = (
-        f"the {limit / 2**30:.1f} GiB limit"
-        if memory is None or limit <= memory
-        else f"this machine's {memory / 2**30:.1f} GiB of memory"
-    )
-    raise ValueError(f"{what} needs {needed / 2**30:.1f} GiB, above {where}. {advice}")
 
 
 def _choose_solver(solver, n_samples, *, locality, n_landmarks):

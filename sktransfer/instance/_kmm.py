@@ -42,12 +42,10 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
-from sklearn.utils.extmath import row_norms
-from sklearn.utils.validation import _num_samples, has_fit_parameter
 
-from .._domain import DEFAULT_TARGET_ID, check_domain_data
 from .._kernels import (
     KERNEL_PARAMETERS,
+    check_feature_scale,
     kernel_arguments,
     kernel_diagonal,
     kernel_features,
@@ -56,9 +54,10 @@ from .._kernels import (
     nystroem_basis,
     resolve_gamma,
 )
-from ..base import BaseTransferMetaEstimator, report_progress
+from ..base import report_progress
 from ..utils import _user_stacklevel
 from ._interior_point import solve_exact, solve_interior_point
+from ._reweighting import BaseReweighting, validated_domains
 
 logger = logging.getLogger(__name__)
 
@@ -167,20 +166,6 @@ def _choose_solver(solver, n_source, n_target, n_components):
             "source rows.",
         )
     return solver
-
-
-def _check_feature_scale(X_source, X_target, kernel):
-    """Refuse features whose distances and dot products overflow float64.
-
-    Checked before the median heuristic and any kernel value, which would
-    otherwise turn the overflow into NaN and a misleading message.
-    """
-    for X in (X_source, X_target):
-        with np.errstate(over="ignore"):
-            # |x - y|^2 <= 2 |x|^2 + 2 |y|^2 must be finite too.
-            overflows = not np.isfinite(4 * row_norms(X, squared=True).max())
-        if overflows:
-            raise kernel_overflow_error(X, kernel, what="distances and dot products")
 
 
 def _check_kernel_scale(X_source, X_target, kernel, params):
@@ -397,24 +382,6 @@ def _equal_rows_in(X_source, X_target):
 # -- entry points ------------------------------------------------------------------
 
 
-def _validated_domains(model, X_source, X_target):
-    """``X_source`` and ``X_target`` through the domain validator, as ``model``'s
-    source and target rows (one call each; the second checks the features
-    against the first)."""
-    options = {"y_required": False, "accept_sparse": "csr", "dtype": np.float64}
-    source = check_domain_data(model, X_source, **options)
-    target = check_domain_data(
-        model,
-        X_target,
-        sample_domain=np.full(_num_samples(X_target), DEFAULT_TARGET_ID),
-        reset=False,
-        need_source=False,
-        need_target=True,
-        **options,
-    )
-    return source.X, target.X
-
-
 @validate_params(
     {
         "X_source": ["array-like", "sparse matrix"],
@@ -498,11 +465,11 @@ n_jobs, random_state, verbose
         random_state=random_state,
         verbose=verbose,
     )
-    model._fit_weights(*_validated_domains(model, X_source, X_target))
+    model._fit_weights(*validated_domains(model, X_source, X_target))
     return model.weights_
 
 
-class KernelMeanMatching(BaseTransferMetaEstimator):
+class KernelMeanMatching(BaseReweighting):
     """Kernel mean matching: fit an estimator on source rows reweighted to the target.
 
     The weights ``b`` of the source rows solve Huang et al.'s QP::
@@ -673,11 +640,10 @@ class KernelMeanMatching(BaseTransferMetaEstimator):
     (100,)
     """
 
-    # sample_weight is consumed here (it multiplies the KMM weights).
-    __metadata_request__fit = {"sample_weight": True}
+    _method_name = "KMM"
 
     _parameter_constraints = {
-        **BaseTransferMetaEstimator._parameter_constraints,
+        **BaseReweighting._parameter_constraints,
         **_KMM_PARAMETERS,
     }
 
@@ -718,58 +684,9 @@ class KernelMeanMatching(BaseTransferMetaEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def fit(self, X, y, sample_domain=None, sample_weight=None, **fit_params):
-        """Compute the source weights, then fit the estimator with them.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Source and target rows.
-        y : array-like of shape (n_samples,)
-            Labels; ``-1`` (classification) or ``NaN`` (regression) marks
-            unlabeled target rows.
-        sample_domain : array-like of int of shape (n_samples,), default=None
-            Domain ids (``>= 0`` source, ``< 0`` target); inferred from the
-            label masks when None.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, multiplied into the weights the estimator gets (they
-            do not enter the QP).
-        **fit_params : dict
-            Other parameters of the estimator's ``fit``; per-row arrays are
-            subset like the rows.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return super().fit(X, y, sample_domain, sample_weight, **fit_params)
-
-    def _fit(self, data, **fit_params):
-        estimator = self._make_estimator_()
-        if not has_fit_parameter(estimator, "sample_weight"):
-            raise TypeError(
-                f"{type(estimator).__name__} does not accept sample_weight in fit, "
-                "so it cannot use KMM's weights. Choose an estimator that does, or "
-                "compute the weights with kmm_weights and resample by them."
-            )
+    def _source_weights(self, data):
         self._fit_weights(data.X[data.is_source], data.X[data.is_target])
-        weights = np.where(data.labeled, 1.0, 0.0)
-        weights[data.is_source] = self.weights_ / max(
-            self.weights_.mean(), np.finfo(float).tiny
-        )
-        weights *= data.weights()
-        self.sample_weight_ = weights
-        rows = np.flatnonzero(data.labeled)
-        report_progress(
-            logger,
-            self.verbose,
-            "KMM: fitting %s on %d labeled rows",
-            type(estimator).__name__,
-            rows.shape[0],
-        )
-        fit_params = {**self._inner_fit_params(fit_params), "sample_weight": weights}
-        return self._fit_on_rows(data, rows, fit_params)
+        return self.weights_
 
     def _fit_weights(self, X_source, X_target):
         """Solve the KMM problem for validated rows; set the weights' attributes."""
@@ -782,7 +699,7 @@ class KernelMeanMatching(BaseTransferMetaEstimator):
             return
         eps, low, high = _sum_bounds(n_source, self.B, self.eps)
         solver = _choose_solver(self.solver, n_source, n_target, self.n_components)
-        _check_feature_scale(X_source, X_target, self.kernel)
+        check_feature_scale(X_source, X_target, self.kernel)
         rng = check_random_state(self.random_state)
         gamma = resolve_gamma(
             self.kernel, self.gamma, X_source, X_target, random_state=rng

@@ -32,11 +32,9 @@ from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 from scipy import sparse
 from scipy.stats import norm
 from sklearn.base import clone, is_classifier
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, balanced_accuracy_score
 from sklearn.metrics.pairwise import pairwise_kernels
 from sklearn.model_selection import (
@@ -44,8 +42,6 @@ from sklearn.model_selection import (
     cross_val_predict,
     cross_val_score,
 )
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     HasMethods,
@@ -59,6 +55,14 @@ from sklearn.utils.validation import (
     check_array,
 )
 
+from .._density_ratio import (
+    check_overlap,
+    check_rows_for_classifier,
+    default_domain_classifier,
+    domain_log_odds,
+    stack_rows,
+    warn_if_low_effective_sample_size,
+)
 from .._domain import (
     _kind_of_container,
     _non_numeric_columns,
@@ -533,12 +537,7 @@ def mmd2_test(
 
 
 def _default_classifier(is_sparse, *, balanced):
-    return make_pipeline(
-        StandardScaler(with_mean=not is_sparse),
-        LogisticRegression(
-            max_iter=1000, class_weight="balanced" if balanced else None
-        ),
-    )
+    return default_domain_classifier(is_sparse, balanced=balanced)
 
 
 def _stack(X_source, X_target):
@@ -578,17 +577,6 @@ def _pad(X_source, X_target, estimator, cv, seed, n_jobs):
     return float(2.0 * (1.0 - 2.0 * error))
 
 
-# Bounds on the domain classifier's probabilities, so a row it is certain about
-# gets a large but finite density ratio.
-_PROBABILITY_CLIP = 1e-6
-# Kish's effective sample size of the ratios, as a share of the source rows,
-# below which domain_classifier_ratio warns.
-MIN_EFFECTIVE_SHARE = 0.1
-# Gap between the domains' log-odds, in pooled within-domain standard
-# deviations, above which the domains are taken not to overlap at all.
-_SEPARATION_MARGIN = 1.0
-
-
 def _check_numeric_pair(X_source, X_target):
     """``_check_pair`` for the default classifier, naming non-numeric columns."""
     try:
@@ -612,82 +600,6 @@ def _check_numeric_pair(X_source, X_target):
             "ColumnTransformer([('cat', OneHotEncoder(handle_unknown='ignore'), "
             f"{columns!r})], remainder=StandardScaler()), LogisticRegression())."
         ) from error
-
-
-def _check_rows_for_classifier(X_source, X_target):
-    """Rows handed to a user's domain classifier as they are: only their count
-    and, for tables, their columns are checked."""
-    for name, X in (("X_source", X_source), ("X_target", X_target)):
-        if _num_samples(X) == 0:
-            raise ValueError(f"domain_classifier_ratio needs rows in {name}; got 0.")
-    kinds = {_kind_of_container(X) for X in (X_source, X_target)}
-    if kinds == {"dataframe"} and list(X_source.columns) != list(X_target.columns):
-        raise ValueError(
-            "X_source and X_target must have the same columns, in the same "
-            f"order; got {list(X_source.columns)} and {list(X_target.columns)}."
-        )
-    if len(kinds) > 1:
-        raise TypeError(
-            "X_source and X_target must be the same kind of container (both "
-            f"DataFrames, arrays, sparse matrices or documents); got {sorted(kinds)}."
-        )
-    shapes = [getattr(X, "shape", None) for X in (X_source, X_target)]
-    tables = all(shape is not None and len(shape) == 2 for shape in shapes)
-    if tables and shapes[0][1] != shapes[1][1]:
-        raise ValueError(
-            f"Feature mismatch: X_source has {shapes[0][1]} features and "
-            f"X_target has {shapes[1][1]}. Both domains must share the same "
-            "features, in the same order."
-        )
-
-
-def _stack_any(X_source, X_target):
-    """Stack the rows of two blocks of one kind, keeping DataFrame dtypes."""
-    kind = _kind_of_container(X_source)
-    if kind == "dataframe":
-        return pd.concat([X_source, X_target], ignore_index=True)
-    if kind == "sparse":
-        return sparse.vstack([X_source, X_target], format="csr")
-    if kind == "text" and isinstance(X_source, list):
-        return list(X_source) + list(X_target)
-    return np.concatenate([np.asarray(X_source), np.asarray(X_target)])
-
-
-def _log_odds(probability):
-    probability = np.clip(probability, _PROBABILITY_CLIP, 1 - _PROBABILITY_CLIP)
-    return np.log(probability) - np.log1p(-probability)
-
-
-def _check_overlap(log_odds_source, log_odds_target):
-    """Refuse when the classifier separates the domains by a wide margin."""
-    gap = log_odds_target.min() - log_odds_source.max()
-    spread = np.sqrt((log_odds_source.var() + log_odds_target.var()) / 2)
-    if gap > 0 and gap >= _SEPARATION_MARGIN * spread:
-        raise ValueError(
-            "The domains do not overlap: the domain classifier separates every "
-            "source row from every target row, by a wide margin (log-odds gap "
-            f"{gap:.2f}, {gap / max(spread, 1e-12):.1f} within-domain standard "
-            "deviations). The density ratio is then ~0 on every source row and "
-            "cannot be estimated; no reweighting of source rows estimates the "
-            "target. Use target labels (TargetScorer), a representation in which "
-            "the domains overlap (fit the ratio on transformed features), or a "
-            "less flexible domain_classifier if it overfits."
-        )
-
-
-def _warn_if_low_effective_sample_size(ratio):
-    effective = ratio.sum() ** 2 / np.sum(ratio**2)
-    if effective < MIN_EFFECTIVE_SHARE * ratio.shape[0]:
-        warnings.warn(
-            f"The density ratios concentrate on few source rows: effective sample "
-            f"size (sum w)^2 / sum w^2 = {effective:.1f} of {ratio.shape[0]} rows "
-            f"(below {MIN_EFFECTIVE_SHARE:.0%}). The domains barely overlap here, "
-            "so anything weighted by these ratios (an importance-weighted score "
-            "or fit) rests on a few rows and is noisy; prefer target labels or "
-            "ReverseValidationScorer.",
-            UserWarning,
-            stacklevel=_user_stacklevel(),
-        )
 
 
 @validate_params(
@@ -777,20 +689,19 @@ def domain_classifier_ratio(X_source, X_target, domain_classifier=None):
         _check_standardizable(X_source)
         _check_standardizable(X_target)
     else:
-        _check_rows_for_classifier(X_source, X_target)
-    X = _stack_any(X_source, X_target)
+        check_rows_for_classifier(X_source, X_target)
+    X = stack_rows(X_source, X_target)
     n_source, n_target = _num_samples(X_source), _num_samples(X_target)
     is_target = np.r_[np.zeros(n_source, dtype=int), np.ones(n_target, dtype=int)]
-    classifier = clone(
-        domain_classifier or _default_classifier(sparse.issparse(X), balanced=False)
+    classifier = domain_classifier or _default_classifier(
+        sparse.issparse(X), balanced=False
     )
-    classifier.fit(X, is_target)
-    target_column = list(classifier.classes_).index(1)
-    log_odds = _log_odds(classifier.predict_proba(X)[:, target_column])
-    _check_overlap(log_odds[:n_source], log_odds[n_source:])
-    ratio = np.exp(log_odds[:n_source] - log_odds[:n_source].max())
+    scores = domain_log_odds(classifier, X, is_target)
+    check_overlap(scores[:n_source], scores[n_source:])
+    # The ratio's constant n_s / n_t cancels in the scaling to mean 1.
+    ratio = np.exp(scores[:n_source] - scores[:n_source].max())
     ratio /= ratio.mean()
-    _warn_if_low_effective_sample_size(ratio)
+    warn_if_low_effective_sample_size(ratio)
     return ratio
 
 

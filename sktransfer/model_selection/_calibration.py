@@ -21,6 +21,7 @@ from .._pipeline import fit_on_domains
 from ..base import (
     BaseTransferEstimator,
     LabeledRowsScoreMixin,
+    ProbabilityPredictionsMixin,
     copy_input_attributes,
 )
 from ._validation import (
@@ -87,7 +88,11 @@ def _score_columns(scores, n_classes):
 
 
 class TargetCalibratedClassifier(
-    LabeledRowsScoreMixin, ClassifierMixin, MetaEstimatorMixin, BaseTransferEstimator
+    ProbabilityPredictionsMixin,
+    LabeledRowsScoreMixin,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    BaseTransferEstimator,
 ):
     """Calibrate a transfer classifier's probabilities on labeled target rows.
 
@@ -313,24 +318,6 @@ class TargetCalibratedClassifier(
         totals = calibrated.sum(axis=1, keepdims=True)
         uniform = np.full_like(calibrated, 1 / calibrated.shape[1])
         return np.divide(calibrated, totals, out=uniform, where=totals > 0)
-
-    def predict(self, X, sample_domain=None):
-        """The most probable class after calibration.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Rows of any domain.
-        sample_domain : array-like of int of shape (n_samples,), default=None
-            Accepted for the convention; rows are predicted alike.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted classes.
-        """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

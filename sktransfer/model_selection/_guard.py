@@ -52,9 +52,9 @@ def _wrapped_learner(estimator):
     if hasattr(estimator, "_given_source"):  # parameter transfer
         # A frozen production model: its baselines refit its kind of model.
         return unfrozen(estimator._given_source())
-    if hasattr(estimator, "_default_estimator"):  # BaseTransferMetaEstimator
+    if hasattr(estimator, "_default_estimator"):  # meta-estimators, label shift
         inner = estimator.get_params(deep=False).get("estimator")
-        return estimator._default_estimator() if inner is None else inner
+        return estimator._default_estimator() if inner is None else unfrozen(inner)
     if hasattr(estimator, "_make_estimator"):
         return estimator._make_estimator()
     return None

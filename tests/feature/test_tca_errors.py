@@ -224,7 +224,7 @@ def test_exact_locality_path_refuses_before_computing():
 def test_exact_path_refuses_beyond_the_machines_memory():
     X = _varied()
     with (
-        mock.patch("sktransfer.feature._tca._physical_memory_bytes", return_value=1000),
+        mock.patch("sktransfer.utils._physical_memory_bytes", return_value=1000),
         pytest.raises(ValueError, match="this machine's 0.0 GiB of memory"),
     ):
         TransferComponentAnalysis(n_components=2, solver="exact").fit(
