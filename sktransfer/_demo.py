@@ -29,7 +29,7 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from ._domain import UNLABELED
 from ._pipeline import LabeledOnly, make_transfer_pipeline
 from .datasets import load_credit_default, load_mushroom
-from .feature import TransferComponentAnalysis
+from .feature import CORAL, TransferComponentAnalysis
 from .instance import (
     ULSIF,
     DiscriminativeReweighting,
@@ -78,6 +78,7 @@ METHODS = [
         "source only, label-shift adjusted (EM)",
         lambda base: LabelShiftAdapter(base, n_bootstrap=0, random_state=0),
     ),
+    Method("CORAL", lambda base: make_transfer_pipeline(CORAL(), base)),
     Method(
         "TCA (30 components)",
         lambda base: make_transfer_pipeline(

@@ -34,6 +34,7 @@ from sktransfer import (
     TransferPipeline,
     make_transfer_pipeline,
 )
+from sktransfer.feature import SubspaceAlignment
 from sktransfer.instance import KLIEP, ULSIF, RuLSIF
 from sktransfer.model_selection import (
     NegativeTransferGuard,
@@ -73,6 +74,7 @@ _INSTANCES = {
         TransferComponentAnalysis(n_components=2, solver="fast", n_landmarks=5),
     ],
     SemiSupervisedTCA: [SemiSupervisedTCA(n_components=2, locality=0.1)],
+    SubspaceAlignment: [SubspaceAlignment(n_components=1)],
     NegativeTransferGuard: [
         NegativeTransferGuard(KernelMeanMatching(LogisticRegression())),
         NegativeTransferGuard(KernelMeanMatching(Ridge())),

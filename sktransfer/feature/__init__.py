@@ -1,5 +1,11 @@
 """Feature transfer: map the domains into a space where they are alike."""
 
+from ._alignment import CORAL, SubspaceAlignment
 from ._tca import SemiSupervisedTCA, TransferComponentAnalysis
 
-__all__ = ["SemiSupervisedTCA", "TransferComponentAnalysis"]
+__all__ = [
+    "CORAL",
+    "SemiSupervisedTCA",
+    "SubspaceAlignment",
+    "TransferComponentAnalysis",
+]
