@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from sktransfer import stack_domains
 
@@ -266,3 +267,15 @@ def docs_build(_docs_build_in_background):
             pytrace=False,
         )
     return _docs_build_in_background.wait()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_blas_thread_while_background_runs(
+    _docs_build_in_background, _benchmark_smoke_in_background
+):
+    """One BLAS/OpenMP thread in the tests' process for the whole session: the
+    docs build and the benchmark smoke run share the 2 cores with it during
+    the first minutes, and spinning thread pools on oversubscribed cores made
+    the tests of that time several times slower."""
+    with threadpool_limits(1):
+        yield
