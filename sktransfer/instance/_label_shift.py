@@ -29,7 +29,7 @@ from ..base import (
     copy_input_attributes,
     seed_nested_estimators,
 )
-from ..parameter._source import is_frozen, unfrozen
+from ..parameter._source import fitted_source_model, is_frozen, unfrozen
 from ..utils import _user_stacklevel
 from ._label_shift_solvers import (
     MAX_CONDITION_NUMBER,
@@ -306,7 +306,14 @@ class LabelShiftAdapter(
         if data.n_samples == 0:
             raise ValueError("Found array with 0 sample(s); fit needs rows.")
         source_rows = np.flatnonzero(data.labeled & data.is_source)
-        self.estimator_ = self._fitted_classifier(estimator, data, source_rows)
+        self.estimator_ = fitted_source_model(
+            estimator,
+            data,
+            random_state=self.random_state,
+            owner="LabelShiftAdapter",
+            parameter="estimator",
+            what="classifier",
+        )
         self.classes_ = np.asarray(self.estimator_.classes_)
         copy_input_attributes(self, unfrozen(self.estimator_))
         source_labels = self._class_indices(
@@ -343,24 +350,6 @@ class LabelShiftAdapter(
                 )
         self.class_weights_ = self.target_priors_ / self.source_priors_
         return self
-
-    def _fitted_classifier(self, estimator, data, source_rows):
-        if is_frozen(estimator):
-            check_is_fitted(estimator.estimator)
-            return estimator
-        if source_rows.shape[0] == 0:
-            raise ValueError(
-                "LabelShiftAdapter fits its classifier on the labeled source rows "
-                "(sample_domain >= 0), and there are none. Pass labeled source rows, "
-                "or a fitted classifier as estimator=FrozenEstimator(model)."
-            )
-        model = seed_nested_estimators(clone(estimator), self.random_state)
-        params = {}
-        if data.sample_weight is not None:
-            params["sample_weight"] = data.sample_weight[source_rows]
-        return model.fit(
-            _safe_indexing(data.X_input, source_rows), data.y[source_rows], **params
-        )
 
     def _class_indices(self, labels):
         """Positions of ``labels`` in ``classes_``; refuse a class it lacks."""

@@ -66,23 +66,38 @@ class BaseSourceTransfer(BaseTransferEstimator):
     def _fit_source_model(self, data):
         """Set ``source_estimator_``: the frozen model, or a clone fitted on
         the labeled source rows (with their ``sample_weight``)."""
-        if self._source_is_frozen():
-            check_is_fitted(self.source_estimator.estimator)
-            self.source_estimator_ = self.source_estimator
-            return self.source_estimator_
-        rows = np.flatnonzero(data.labeled & data.is_source)
-        if rows.shape[0] == 0:
-            raise ValueError(
-                f"{type(self).__name__} fits its source model on the labeled source "
-                "rows (sample_domain >= 0), and there are none. Pass source rows, "
-                "or a fitted source model as source_estimator=FrozenEstimator(model)."
-            )
-        estimator = seed_nested_estimators(
-            clone(self._given_source()), getattr(self, "random_state", None)
+        self.source_estimator_ = fitted_source_model(
+            self._given_source(),
+            data,
+            random_state=getattr(self, "random_state", None),
+            owner=type(self).__name__,
+            parameter="source_estimator",
         )
-        params = {}
-        if data.sample_weight is not None:
-            params["sample_weight"] = data.sample_weight[rows]
-        estimator.fit(_safe_indexing(data.X_input, rows), data.y[rows], **params)
-        self.source_estimator_ = estimator
-        return estimator
+        return self.source_estimator_
+
+
+def fitted_source_model(
+    given, data, *, random_state, owner, parameter, what="source model"
+):
+    """``given`` itself when it is a ``FrozenEstimator`` (checked fitted), else
+    a clone seeded by ``random_state`` and fitted on the labeled source rows of
+    ``data`` with their ``sample_weight``.
+
+    ``owner`` (the estimator's name), ``parameter`` (where the model is given)
+    and ``what`` word the error when there are no labeled source rows.
+    """
+    if is_frozen(given):
+        check_is_fitted(given.estimator)
+        return given
+    rows = np.flatnonzero(data.labeled & data.is_source)
+    if rows.shape[0] == 0:
+        raise ValueError(
+            f"{owner} fits its {what} on the labeled source rows (sample_domain "
+            ">= 0), and there are none. Pass labeled source rows, or a fitted "
+            f"{what} as {parameter}=FrozenEstimator(model)."
+        )
+    estimator = seed_nested_estimators(clone(given), random_state)
+    params = {}
+    if data.sample_weight is not None:
+        params["sample_weight"] = data.sample_weight[rows]
+    return estimator.fit(_safe_indexing(data.X_input, rows), data.y[rows], **params)
