@@ -536,10 +536,6 @@ def mmd2_test(
 # -- public: proxy A-distance ------------------------------------------------------
 
 
-def _default_classifier(is_sparse, *, balanced):
-    return default_domain_classifier(is_sparse, balanced=balanced)
-
-
 def _stack(X_source, X_target):
     if sparse.issparse(X_source) or sparse.issparse(X_target):
         return sparse.vstack([X_source, X_target], format="csr")
@@ -567,7 +563,7 @@ def _pad(X_source, X_target, estimator, cv, seed, n_jobs):
     X = _stack(X_source, X_target)
     if estimator is None:
         _check_standardizable(X)
-        estimator = _default_classifier(sparse.issparse(X), balanced=True)
+        estimator = default_domain_classifier(sparse.issparse(X), balanced=True)
     is_source = np.repeat([1, 0], [X_source.shape[0], X_target.shape[0]])
     folds = StratifiedKFold(cv, shuffle=True, random_state=seed)
     predicted = cross_val_predict(
@@ -693,7 +689,7 @@ def domain_classifier_ratio(X_source, X_target, domain_classifier=None):
     X = stack_rows(X_source, X_target)
     n_source, n_target = _num_samples(X_source), _num_samples(X_target)
     is_target = np.r_[np.zeros(n_source, dtype=int), np.ones(n_target, dtype=int)]
-    classifier = domain_classifier or _default_classifier(
+    classifier = domain_classifier or default_domain_classifier(
         sparse.issparse(X), balanced=False
     )
     scores = domain_log_odds(classifier, X, is_target)
@@ -916,7 +912,7 @@ def _transfer_gap(X_source, y_source, X_target, y_target, estimator, seed):
         )
         return None
     if estimator is None:
-        estimator = _default_classifier(sparse.issparse(X_source), balanced=False)
+        estimator = default_domain_classifier(sparse.issparse(X_source), balanced=False)
     n_folds = int(min(_SUMMARY_FOLDS, counts.min()))
     folds = StratifiedKFold(n_folds, shuffle=True, random_state=seed)
     source_accuracy = cross_val_score(
