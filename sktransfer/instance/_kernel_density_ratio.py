@@ -766,13 +766,16 @@ class KLIEP(_KernelDensityRatio):
             else []
         )
         scores = np.full(gammas.size, np.nan)
-        for k, gamma in enumerate(gammas):
-            if not choose:
-                break
-            b, _ = design_moments(X_source, self.centers_, gamma, second=False)
+        # The source rows' kernel means, one pass over them per width, kept
+        # for the final fit (n_centers values each).
+        source_means = [None] * gammas.size
+        for k, gamma in enumerate(gammas if choose else ()):
+            source_means[k], _ = design_moments(
+                X_source, self.centers_, gamma, second=False
+            )
             Psi = design(X_target, self.centers_, gamma)
             scores[k], short = _held_out_log_likelihood(
-                Psi, b, folds, self.tol, self.max_iter
+                Psi, source_means[k], folds, self.tol, self.max_iter
             )
             report_progress(
                 logger,
@@ -791,7 +794,9 @@ class KLIEP(_KernelDensityRatio):
             )
         best = int(np.nanargmax(scores)) if choose else 0
         gamma = float(gammas[best])
-        b, _ = design_moments(X_source, self.centers_, gamma, second=False)
+        b = source_means[best]
+        if b is None:
+            b, _ = design_moments(X_source, self.centers_, gamma, second=False)
         solution = kliep_theta(
             design(X_target, self.centers_, gamma),
             b,
