@@ -29,7 +29,12 @@ from sklearn.utils._param_validation import Interval, StrOptions, validate_param
 from ._domain import UNLABELED
 from ._pipeline import LabeledOnly, make_transfer_pipeline
 from .datasets import load_credit_default, load_mushroom
-from .feature import CORAL, TransferComponentAnalysis
+from .feature import (
+    CORAL,
+    JointDistributionAdaptation,
+    SubspaceAlignment,
+    TransferComponentAnalysis,
+)
 from .instance import (
     ULSIF,
     DiscriminativeReweighting,
@@ -80,9 +85,19 @@ METHODS = [
     ),
     Method("CORAL", lambda base: make_transfer_pipeline(CORAL(), base)),
     Method(
+        "subspace alignment",
+        lambda base: make_transfer_pipeline(SubspaceAlignment(), base),
+    ),
+    Method(
         "TCA (30 components)",
         lambda base: make_transfer_pipeline(
             TransferComponentAnalysis(30, random_state=0), base
+        ),
+    ),
+    Method(
+        "JDA (30 components)",
+        lambda base: make_transfer_pipeline(
+            JointDistributionAdaptation(30, random_state=0), base
         ),
     ),
     Method(

@@ -34,7 +34,7 @@ from sktransfer import (
     TransferPipeline,
     make_transfer_pipeline,
 )
-from sktransfer.feature import SubspaceAlignment
+from sktransfer.feature import JointDistributionAdaptation, SubspaceAlignment
 from sktransfer.instance import KLIEP, ULSIF, RuLSIF
 from sktransfer.model_selection import (
     NegativeTransferGuard,
@@ -75,6 +75,12 @@ _INSTANCES = {
     ],
     SemiSupervisedTCA: [SemiSupervisedTCA(n_components=2, locality=0.1)],
     SubspaceAlignment: [SubspaceAlignment(n_components=1)],
+    JointDistributionAdaptation: [
+        JointDistributionAdaptation(n_components=2, n_iter=2),
+        JointDistributionAdaptation(
+            n_components=2, solver="fast", n_landmarks=5, scaling="unit_norm"
+        ),
+    ],
     NegativeTransferGuard: [
         NegativeTransferGuard(KernelMeanMatching(LogisticRegression())),
         NegativeTransferGuard(KernelMeanMatching(Ridge())),
@@ -188,7 +194,14 @@ _TEN_ROWS_FOR_TEN_COMPONENTS = (
 def _expected_failed_checks(estimator):
     failures = dict(_EXPECTED_FAILURES.get(type(estimator), {}))
     if (
-        isinstance(estimator, (TransferComponentAnalysis, SemiSupervisedTCA))
+        isinstance(
+            estimator,
+            (
+                TransferComponentAnalysis,
+                SemiSupervisedTCA,
+                JointDistributionAdaptation,
+            ),
+        )
         and estimator.n_components >= 10
     ):
         failures["check_estimators_nan_inf"] = _TEN_ROWS_FOR_TEN_COMPONENTS

@@ -66,6 +66,8 @@ PROFILED = (  # in the order of a fit: the steps table lists them so
     "kernel_features",
     "pairwise_kernels",
     "top_eigenpairs",
+    "_exact_kernel",
+    "_fast_kernel",
     "_solve_exact",
     "_solve_fast",
     "_standardized",

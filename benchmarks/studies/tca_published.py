@@ -4,6 +4,11 @@ Command (4.5 minutes on 2 cores for the committed results)::
 
     python -m benchmarks run tca_published
     python -m benchmarks run tca_published --protocols reuters --seeds 3
+    python -m benchmarks run tca_published --tca-scaling unit_norm \
+        --name tca_published_unit_norm
+
+``--tca-scaling`` sets the ``scaling`` of every TCA and SSTCA: unit variance
+per component (the default) or unit-norm coefficients (the authors' code).
 
 The rows (``tca_published.json``) are one record per fit and score; the data
 sets' sizes are in ``meta["data"]``. A protocol whose files are missing from
@@ -135,6 +140,10 @@ from ..harness.processes import seeded_rows
 from ..harness.tabular_tasks import load_amazon
 
 CODE = ("feature/_tca.py", "feature/_eigensolvers.py", "_kernels.py")
+# Keyword arguments of every TCA and SSTCA of a run: the embedding's scaling,
+# set from --tca-scaling when the run starts (one process per run).
+EMBEDDING = {"scaling": "unit_variance"}
+
 SMOKE = {
     "tasks": ["people_vs_places"],
     "seeds": 1,
@@ -242,7 +251,7 @@ def run_reuters_split(task, prep, Xs, ys, Xt, yt, seed, options):
     for kernel in TCA_KERNELS:
         for dims in options.dims:
             tca = TransferComponentAnalysis(
-                dims, kernel=kernel, mu=MU, random_state=seed
+                dims, kernel=kernel, mu=MU, random_state=seed, **EMBEDDING
             )
             extra = {"kernel": kernel, "dims": dims}
             Z, Z_test = embed_and_score(tca_method(kernel, dims), tca, None, extra)
@@ -253,7 +262,7 @@ def run_reuters_split(task, prep, Xs, ys, Xt, yt, seed, options):
             rows[-1].update(extra)
             # Control: the same rows without domains, i.e. kernel PCA (ridge mu).
             kpca = TransferComponentAnalysis(
-                dims, kernel=kernel, mu=MU, random_state=seed
+                dims, kernel=kernel, mu=MU, random_state=seed, **EMBEDDING
             )
             embed_and_score(
                 f"kpca_{kernel}_{dims}",
@@ -284,6 +293,7 @@ def run_reuters_split(task, prep, Xs, ys, Xt, yt, seed, options):
             paper_dims,
             kernel=paper_kernel,
             mu=MU,
+            **EMBEDDING,
             label_weight=SSTCA_LABEL_WEIGHT,
             locality=locality,
             n_neighbors=SSTCA_NEIGHBORS,
@@ -406,7 +416,12 @@ def regression_errors(X_train, y_train, evaluations, seed):
 def wifi_fit(X_src, y_src, X_unl, evaluations, gamma, mu, seed, source_only=False):
     """TCA (or kernel PCA with ``source_only``), then the regressors on the source."""
     tca = TransferComponentAnalysis(
-        WIFI_DIMS, kernel="laplacian", gamma=gamma, mu=mu, random_state=seed
+        WIFI_DIMS,
+        kernel="laplacian",
+        gamma=gamma,
+        mu=mu,
+        random_state=seed,
+        **EMBEDDING,
     )
     if source_only:
         _, seconds, _ = caught_convergence(tca.fit, X_src)
@@ -570,7 +585,7 @@ def run_amazon_pair(data, source, target, scaling):
     domain = np.r_[np.zeros(len(Xs), dtype=int), -np.ones(len(Xt), dtype=int)]
     for kernel in AMAZON_KERNELS:
         tca = TransferComponentAnalysis(
-            AMAZON_DIMS, kernel=kernel, mu=MU, random_state=0
+            AMAZON_DIMS, kernel=kernel, mu=MU, random_state=0, **EMBEDDING
         )
         Z, seconds, _ = caught_convergence(tca.fit_transform, X, sample_domain=domain)
         model, _, messages = caught_convergence(logistic().fit, Z[: len(Xs)], ys)
@@ -1159,6 +1174,13 @@ def add_arguments(parser):
     parser.add_argument("--wifi-mus", nargs="+", type=float, default=list(WIFI_MUS))
     add_choice_list(parser, "--amazon-domains", AMAZON_DOMAINS)
     add_choice_list(parser, "--amazon-scaling", ("pooled", "source"))
+    parser.add_argument(
+        "--tca-scaling",
+        choices=["unit_variance", "unit_norm"],
+        default="unit_variance",
+        help="the scaling parameter of every TCA and SSTCA (run once per value "
+        "with --name tca_published_unit_norm to compare)",
+    )
     add_project_data_options(
         parser, "keep this many random rows of every domain (smoke runs)"
     )
@@ -1177,6 +1199,7 @@ RUNNERS = {"reuters": run_reuters, "wifi": run_wifi, "amazon": run_amazon}
 
 def run(options, context):
     check_options(options)
+    EMBEDDING["scaling"] = options.tca_scaling
     context.meta["versions"]["pandas"] = pd.__version__
     infos = context.meta.setdefault("data", {})
     yield from run_protocols(options.protocols, RUNNERS, options, infos, logger)

@@ -24,16 +24,17 @@ predicts.
 """
 
 import numbers
+import warnings
 
 import numpy as np
 from scipy import sparse
 from sklearn.base import ClassNamePrefixFeaturesOutMixin, OneToOneFeatureMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._domain import check_domain_data
 from ..base import BaseTransferTransformer
-from ..utils import _refuse_beyond_memory
+from ..utils import _refuse_beyond_memory, _user_stacklevel
 
 # SubspaceAlignment(n_components=None): this many, or fewer when the data
 # have fewer features or rows.
@@ -262,15 +263,29 @@ class SubspaceAlignment(ClassNamePrefixFeaturesOutMixin, _BaseAlignment):
 
     Parameters
     ----------
-    n_components : int or None, default=None
+    n_components : int, "bound" or None, default=None
         The subspaces' dimension, at most the number of features and the
         rows of the smaller domain. None: 10, or fewer when the data have
-        fewer (the resolved value is ``n_components_``).
+        fewer. ``"bound"``: the largest dimension the paper's stability
+        bound allows (below); the paper then picks a dimension up to it by
+        cross-validation, which a ``GridSearchCV`` over integers does. The
+        resolved value is ``n_components_``.
+    bound_confidence : float in (0, 1), default=0.1
+        ``delta`` of the bound: it holds with probability ``1 - delta``.
+        Used with ``n_components="bound"`` only.
+    bound_tolerance : float, default=1e5
+        ``gamma`` of the bound: the deviation of the estimated alignment
+        from the true one it tolerates. The bound's constants are loose, so
+        only large values admit more than a few dimensions; compare a few.
+        Used with ``n_components="bound"`` only.
 
     Attributes
     ----------
     n_components_ : int
         The subspaces' dimension used.
+    eigenvalues_ : tuple of two ndarrays
+        The source's and the target's covariance eigenvalues, largest first,
+        as many as the data give: what the bound compares.
     source_components_ : ndarray of shape (n_features, n_components)
         ``P_s``, the source's principal directions (columns).
     target_components_ : ndarray of shape (n_features, n_components)
@@ -290,6 +305,20 @@ class SubspaceAlignment(ClassNamePrefixFeaturesOutMixin, _BaseAlignment):
     --------
     CORAL : Matches the domains' covariances in the input space.
     TransferComponentAnalysis : A shared kernel embedding.
+
+    Notes
+    -----
+    The bound (Fernando et al. 2013, their theorem on the stability of the
+    alignment): with ``n_min`` rows in the smaller domain, ``B`` the largest
+    norm of a centred row, ``lambda_d`` the smaller of the two domains'
+    ``d``-th covariance eigenvalues, the alignment of dimension ``d`` is
+    within ``gamma`` of its limit with probability ``1 - delta`` when
+
+        lambda_d - lambda_{d+1} >= (1 + sqrt(ln(2 / delta) / 2))
+        16 d^(3/2) B / (gamma sqrt(n_min)),
+
+    and ``n_components="bound"`` takes the largest such ``d``. When no
+    dimension passes, it warns and uses 1.
 
     References
     ----------
@@ -313,11 +342,19 @@ class SubspaceAlignment(ClassNamePrefixFeaturesOutMixin, _BaseAlignment):
     """
 
     _parameter_constraints = {
-        "n_components": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_components": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"bound"}),
+            None,
+        ],
+        "bound_confidence": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "bound_tolerance": [Interval(numbers.Real, 0, None, closed="neither")],
     }
 
-    def __init__(self, n_components=None):
+    def __init__(self, n_components=None, *, bound_confidence=0.1, bound_tolerance=1e5):
         self.n_components = n_components
+        self.bound_confidence = bound_confidence
+        self.bound_tolerance = bound_tolerance
 
     def _fit(self, data):
         n_features = data.X.shape[1]
@@ -326,8 +363,13 @@ class SubspaceAlignment(ClassNamePrefixFeaturesOutMixin, _BaseAlignment):
         present = [rows for rows in domains if rows.shape[0] > 0]
         smallest = min(rows.shape[0] for rows in present)
         available = min(n_features, smallest)
+        spectra = [_principal_directions(rows, available) for rows in present]
+        spreads = [values for _, _, values in spectra]
+        self.eigenvalues_ = (spreads[0], spreads[-1])
         if self.n_components is None:
             self.n_components_ = min(DEFAULT_SUBSPACE_DIMENSION, available)
+        elif self.n_components == "bound":
+            self.n_components_ = self._bounded_dimension(present, smallest)
         elif self.n_components > available:
             raise ValueError(
                 f"n_components={self.n_components} exceeds what the data can "
@@ -336,7 +378,7 @@ class SubspaceAlignment(ClassNamePrefixFeaturesOutMixin, _BaseAlignment):
             )
         else:
             self.n_components_ = self.n_components
-        fitted = [_principal_directions(rows, self.n_components_) for rows in present]
+        fitted = [(mean, basis[:, : self.n_components_]) for mean, basis, _ in spectra]
         (source_mean, source_basis), (target_mean, target_basis) = (
             fitted if len(fitted) == 2 else fitted * 2
         )
@@ -344,6 +386,33 @@ class SubspaceAlignment(ClassNamePrefixFeaturesOutMixin, _BaseAlignment):
         self.target_mean_, self.target_components_ = target_mean, target_basis
         self.alignment_ = source_basis.T @ target_basis
         return self
+
+    def _bounded_dimension(self, domains, n_min):
+        """The largest ``d`` whose eigenvalue gap passes the bound (Notes)."""
+        smaller = np.minimum(*self.eigenvalues_[:2])
+        gaps = smaller[:-1] - smaller[1:]
+        radius = max(_largest_centred_norm(rows) for rows in domains)
+        d = np.arange(1, gaps.shape[0] + 1)
+        needed = (
+            (1 + np.sqrt(np.log(2 / self.bound_confidence) / 2))
+            * 16
+            * d**1.5
+            * radius
+            / (self.bound_tolerance * np.sqrt(n_min))
+        )
+        passing = np.flatnonzero(gaps >= needed)
+        if passing.size:
+            return int(d[passing[-1]])
+        warnings.warn(
+            f"No subspace dimension passes the bound at bound_tolerance="
+            f"{self.bound_tolerance:g} (the largest eigenvalue gap is "
+            f"{gaps.max() if gaps.size else 0:.3g}, the bound needs "
+            f"{needed[0] if needed.size else np.inf:.3g} at d=1); using 1. "
+            "Raise bound_tolerance, or give n_components.",
+            UserWarning,
+            stacklevel=_user_stacklevel(),
+        )
+        return 1
 
     @property
     def _n_features_out(self):
@@ -361,11 +430,29 @@ class SubspaceAlignment(ClassNamePrefixFeaturesOutMixin, _BaseAlignment):
 
 
 def _principal_directions(X, n_components):
-    """The mean of the rows of ``X`` and their ``n_components`` leading
+    """The mean of the rows of ``X``, their ``n_components`` leading
     principal directions (columns, orthonormal, each signed so that its
-    largest entry is positive)."""
+    largest entry is positive) and the covariance's eigenvalues, largest
+    first."""
     covariance, mean = _covariance(X)
     eigenvalues, vectors = np.linalg.eigh(covariance)
     basis = vectors[:, ::-1][:, :n_components]
     signs = np.sign(basis[np.abs(basis).argmax(axis=0), np.arange(n_components)])
-    return mean, basis * np.where(signs == 0, 1.0, signs)
+    return (
+        mean,
+        basis * np.where(signs == 0, 1.0, signs),
+        np.maximum(eigenvalues[::-1][:n_components], 0.0),
+    )
+
+
+def _largest_centred_norm(X):
+    """``max |x - m|`` over the rows of ``X`` (dense or CSR), ``m`` their mean,
+    without densifying: ``|x|^2 - 2 x.m + |m|^2``."""
+    mean = np.asarray(X.mean(axis=0)).ravel()
+    squares = (
+        np.asarray(X.multiply(X).sum(axis=1)).ravel()
+        if sparse.issparse(X)
+        else (X**2).sum(axis=1)
+    )
+    cross = np.asarray(X @ mean).ravel()
+    return float(np.sqrt(max((squares - 2 * cross + mean @ mean).max(), 0.0)))

@@ -3,16 +3,18 @@
 TCA and semi-supervised TCA (:mod:`sktransfer.feature._tca`) reduce to the
 symmetric-definite generalized eigenproblem
 
-    K M K w = lambda (mu I + (K e)(K e)' + locality K Lap K) w,
+    K M K w = lambda (mu I + (K E)(K E)' + locality K Lap K) w,
 
 where the estimator supplies the statistics -- the kernel matrix ``K`` (or
 Nystroem features ``Phi`` with ``K ~ Phi Phi'``), the centred dependence
 ``M = H K_y H`` as an operator (or the label coding ``Y`` of ``K_y``), the
-domain contrast ``e`` of the maximum mean discrepancy, the Laplacian ``Lap``
+contrasts ``E`` of the maximum mean discrepancies (one column, the domains'
+means, for TCA; one more per class for joint distribution adaptation), the
+Laplacian ``Lap``
 -- and this module solves it:
 
 - with ``K`` itself (:func:`whitened_top_components`): the right side is
-  whitened (``B^-1/2`` in closed form when it is ``mu I`` plus a rank-one
+  whitened (``B^-1/2`` in closed form when it is ``mu I`` plus a low-rank
   term, a Cholesky factor otherwise) and the leading eigenvectors of the
   whitened left side come from a dense eigensolver or Lanczos iterations,
   which need only products with ``K``;
@@ -57,22 +59,27 @@ def _require_finite(*arrays):
             )
 
 
-class _RankOneWhitener:
-    """``B^-1/2`` for ``B = mu I + v v'``, symmetric, in closed form.
+class _LowRankWhitener:
+    """``B^-1/2`` for ``B = mu I + V V'``, symmetric, in closed form.
 
-    ``B^-1/2 = (I - c u u') / sqrt(mu)`` with ``u = v / |v|`` and
-    ``c = 1 - (1 + |v|^2 / mu)^-1/2``.
+    With the thin singular value decomposition ``V = U S``,
+    ``B^-1/2 = (I - U C U') / sqrt(mu)`` and
+    ``C = I - (I + S^2 / mu)^-1/2``: O(n m^2) for ``m`` columns of ``V``
+    (one for TCA's contrast, one per class more for JDA's).
     """
 
     def __init__(self, v, mu):
-        norm2 = float(v @ v)
-        _require_finite(norm2)
-        self.u = v / np.sqrt(norm2) if norm2 > 0 else np.zeros_like(v)
-        self.c = 1 - 1 / np.sqrt(1 + norm2 / mu)
+        _require_finite(v)
+        basis, singular, _ = linalg.svd(v, full_matrices=False)
+        kept = singular > 0
+        self.u = basis[:, kept]
+        self.c = 1 - 1 / np.sqrt(1 + singular[kept] ** 2 / mu)
         self.scale = 1 / np.sqrt(mu)
 
     def __call__(self, x):
-        return self.scale * (x - self.c * np.multiply.outer(self.u, self.u @ x))
+        shrunk = self.u.T @ x
+        shrunk *= self.c.reshape(-1, *([1] * (shrunk.ndim - 1)))
+        return self.scale * (x - self.u @ shrunk)
 
     transposed = __call__
 
@@ -92,7 +99,7 @@ class _CholeskyWhitener:
 
 
 def _whitener(gram, *, contrast, mu, laplacian, locality):
-    """Whitener of ``B = mu I + (K e)(K e)' + locality K Lap K``.
+    """Whitener of ``B = mu I + (K E)(K E)' + locality K Lap K``.
 
     With the locality term, ``B`` is formed in place: at most three ``n x n``
     matrices (``K``, ``B`` and one temporary, then the Cholesky factor) are
@@ -100,11 +107,11 @@ def _whitener(gram, *, contrast, mu, laplacian, locality):
     """
     v = gram @ contrast
     if laplacian is None or locality == 0:
-        return _RankOneWhitener(v, mu)
+        return _LowRankWhitener(v, mu)
     right = gram @ (laplacian @ gram)
     right *= locality
     symmetrize_in_place(right)
-    right += np.outer(v, v)
+    right += v @ v.T
     right[np.diag_indices_from(right)] += mu
     return _CholeskyWhitener(right)
 
@@ -254,7 +261,7 @@ def whitened_top_components(
 ):
     """Leading solutions of TCA's eigenproblem with the full kernel matrix.
 
-    Solves ``K M K w = lambda B w`` with ``B = mu I + (K e)(K e)' + locality
+    Solves ``K M K w = lambda B w`` with ``B = mu I + (K E)(K E)' + locality
     K Lap K`` through the whitened symmetric problem ``B^-1/2 K M K B^-1/2``:
     O(n^2) per Lanczos iteration, no O(n^3) factorization unless the
     locality term is present.
@@ -266,8 +273,9 @@ def whitened_top_components(
     middle : callable
         ``Z -> M Z`` for a matrix of columns ``Z``: ``M = H K_y H`` (the
         centring ``H`` alone for TCA).
-    contrast : ndarray of shape (n,)
-        ``e`` of the discrepancy between the domains' means.
+    contrast : ndarray of shape (n, m)
+        ``E``: each column weighs the rows of one discrepancy between means
+        (``M = E E'``).
     mu : float
         Weight of ``I`` on the right side, positive.
     laplacian : sparse matrix of shape (n, n), default=None
@@ -362,13 +370,14 @@ def reduced_top_components(
     laplacian=None,
     locality=0.0,
     n_components,
+    feature_sums=None,
 ):
     """Leading solutions of TCA's eigenproblem with ``K ~ Phi Phi'``.
 
     In the basis ``G = Phi to_basis`` of :func:`feature_space_basis`, a
     solution ``w = U a`` has ``|w| = |a|`` and embeds the rows as ``G a``;
     the problem in ``a`` is ``rank x rank``:
-    ``(G'HG or (1 - g) G'HG + g (G'HY)(G'HY)') a = lambda ((G'e)(G'e)' +
+    ``(G'HG or (1 - g) G'HG + g (G'HY)(G'HY)') a = lambda ((G'E)(G'E)' +
     locality G' Lap G + mu I) a``, O(n r^2) to build.
 
     Parameters
@@ -379,8 +388,9 @@ def reduced_top_components(
         From :func:`feature_space_basis`.
     basis_gram : ndarray of shape (rank,)
         From :func:`feature_space_basis`.
-    contrast : ndarray of shape (n,)
-        ``e`` of the discrepancy between the domains' means.
+    contrast : ndarray of shape (n, m)
+        ``E``: each column weighs the rows of one discrepancy between means
+        (``M = E E'``).
     mu : float
         Weight of ``I`` on the right side, positive.
     labels : ndarray of shape (n, c), default=None
@@ -393,6 +403,9 @@ def reduced_top_components(
         Its weight.
     n_components : int
         Components wanted, at most ``rank``.
+    feature_sums : ndarray of shape (r,), default=None
+        ``Phi' 1``, when the caller keeps it between solves (one pass over
+        ``Phi`` fewer); computed when None.
 
     Returns
     -------
@@ -401,6 +414,9 @@ def reduced_top_components(
     in_features : ndarray of shape (r, n_components)
         The solutions as combinations of the features' columns: the
         embedding of the rows is ``features @ in_features``.
+    norms : ndarray of shape (n_components,)
+        ``|a|``, which is ``|w|``: the norm of each solution as coefficients
+        over the rows.
 
     Raises
     ------
@@ -408,15 +424,17 @@ def reduced_top_components(
         When the reduced matrices are not finite (float64 overflow).
     """
     n, rank = features.shape[0], to_basis.shape[1]
-    basis_sums = to_basis.T @ features.sum(axis=0)  # G'1
+    if feature_sums is None:
+        feature_sums = features.sum(axis=0)
+    basis_sums = to_basis.T @ feature_sums  # G'1
     left = np.diag(basis_gram) - np.outer(basis_sums, basis_sums) / n  # (HG)'(HG)
     if labels is not None and label_weight > 0:
         label_cross = to_basis.T @ (features.T @ labels) - np.outer(
             basis_sums, labels.sum(axis=0) / n
         )  # G'HY
         left = (1 - label_weight) * left + label_weight * (label_cross @ label_cross.T)
-    projected_contrast = to_basis.T @ (features.T @ contrast)  # G'e
-    right = np.outer(projected_contrast, projected_contrast)
+    projected_contrast = to_basis.T @ (features.T @ contrast)  # G'E
+    right = projected_contrast @ projected_contrast.T
     if laplacian is not None and locality > 0:
         smooth = to_basis.T @ (features.T @ (laplacian @ features)) @ to_basis
         right += locality * smooth
@@ -427,4 +445,5 @@ def reduced_top_components(
         (right + right.T) / 2,
         subset_by_index=[rank - n_components, rank - 1],
     )
-    return values[::-1], to_basis @ vectors[:, ::-1]
+    vectors = vectors[:, ::-1]
+    return values[::-1], to_basis @ vectors, np.linalg.norm(vectors, axis=0)

@@ -169,6 +169,72 @@ def test_subspace_alignment_with_all_components_aligns_the_whole_space():
     )
 
 
+def _spiked_domains(spectrum_s, spectrum_t, n=2000, seed=0):
+    """Rows with the given covariance spectra along the coordinate axes."""
+    rng = np.random.RandomState(seed)
+    X_source = rng.normal(size=(n, len(spectrum_s))) * np.sqrt(spectrum_s)
+    X_target = rng.normal(size=(n, len(spectrum_t))) * np.sqrt(spectrum_t) + 1.0
+    X, _, sd = stack_domains(source=(X_source, np.zeros(n)), target=(X_target, None))
+    return X, sd, X_source, X_target
+
+
+def test_subspace_alignment_bound_takes_the_largest_dimension_that_passes():
+    spectrum = [100.0, 90.0, 30.0, 28.0, 1.0, 0.9]
+    X, sd, X_source, X_target = _spiked_domains(spectrum, spectrum[::-1][::-1])
+    delta, gamma = 0.1, 200.0
+    model = SubspaceAlignment("bound", bound_confidence=delta, bound_tolerance=gamma)
+    model.fit(X, sample_domain=sd)
+    # By hand: eigenvalues of each domain, the smaller per rank, their gaps.
+    smaller = np.minimum(
+        *[
+            np.linalg.eigvalsh(np.cov(rows, rowvar=False))[::-1]
+            for rows in (X_source, X_target)
+        ]
+    )
+    radius = max(
+        np.linalg.norm(rows - rows.mean(0), axis=1).max()
+        for rows in (X_source, X_target)
+    )
+    d = np.arange(1, 6)
+    needed = (
+        (1 + np.sqrt(np.log(2 / delta) / 2))
+        * 16
+        * d**1.5
+        * radius
+        / (gamma * np.sqrt(2000))
+    )
+    expected = d[(smaller[:-1] - smaller[1:]) >= needed].max()
+    assert model.n_components_ == expected
+    assert_allclose(
+        model.eigenvalues_[0],
+        np.sort(np.linalg.eigvalsh(np.cov(X_source, rowvar=False)))[::-1],
+        rtol=1e-10,
+    )
+    # The large gaps of this spectrum are after ranks 2 and 4.
+    assert expected in (2, 4)
+    assert model.transform(X_target).shape == (2000, expected)
+
+
+def test_subspace_alignment_bound_warns_when_no_dimension_passes():
+    X, sd, *_ = _spiked_domains([1.0, 1.0, 1.0], [1.0, 1.0, 1.0])
+    with pytest.warns(UserWarning, match="No subspace dimension passes"):
+        model = SubspaceAlignment("bound", bound_tolerance=1.0).fit(X, sample_domain=sd)
+    assert model.n_components_ == 1
+
+
+def test_subspace_alignment_bound_grows_with_the_tolerance():
+    spectrum = [50.0, 40.0, 20.0, 10.0, 5.0, 2.0, 1.0, 0.5]
+    X, sd, *_ = _spiked_domains(spectrum, spectrum)
+    dims = [
+        SubspaceAlignment("bound", bound_tolerance=gamma)
+        .fit(X, sample_domain=sd)
+        .n_components_
+        for gamma in (100.0, 1e3, 1e5)
+    ]
+    assert dims == sorted(dims)
+    assert dims[0] < dims[-1]
+
+
 def test_subspace_alignment_sparse_feature_names_and_errors():
     X, y, sd, *_ = _domains()
     model = SubspaceAlignment(n_components=3)

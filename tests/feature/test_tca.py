@@ -3,6 +3,7 @@
 import logging
 import pickle
 import tracemalloc
+import warnings
 from unittest import mock
 
 import numpy as np
@@ -199,16 +200,20 @@ def test_label_coding():
 # -- the embedding ------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("scaling", ["unit_norm", "unit_variance"])
 @pytest.mark.parametrize("solver", ["exact", "fast"])
-def test_transform_of_training_rows_is_the_fitted_embedding(shifted, solver):
+def test_transform_of_training_rows_is_the_fitted_embedding(shifted, solver, scaling):
     X, sample_domain = shifted()
     tca = TransferComponentAnalysis(
-        n_components=3, solver=solver, n_landmarks=50, random_state=0
+        n_components=3, solver=solver, n_landmarks=50, random_state=0, scaling=scaling
     )
     embedding = tca.fit_transform(X, sample_domain=sample_domain)
     assert_allclose(tca.transform(X), embedding, atol=1e-9)
     assert_allclose(embedding.mean(axis=0), 0, atol=1e-9)
-    assert_allclose(embedding.std(axis=0), 1)
+    if scaling == "unit_variance":
+        assert_allclose(embedding.std(axis=0), 1)
+    elif solver == "exact":
+        assert_allclose(np.linalg.norm(tca.coefficients_, axis=0), 1)
 
 
 @pytest.mark.parametrize("solver", ["exact", "fast"])
@@ -246,6 +251,40 @@ def test_fast_equals_exact_when_every_row_is_a_landmark(shifted):
         rtol=1e-7,
     )
     assert _largest_angle(fast.transform(X), exact.transform(X)) < 1e-6
+
+
+@pytest.mark.parametrize("solver", ["exact", "fast"])
+def test_unit_norm_scaling_is_the_same_components_with_unit_norm_coefficients(
+    shifted, solver
+):
+    X, sample_domain = shifted()
+    make = dict(n_components=4, kernel="linear", solver=solver, random_state=0)
+    variance = TransferComponentAnalysis(scaling="unit_variance", **make)
+    norm = TransferComponentAnalysis(scaling="unit_norm", **make)
+    by_variance = variance.fit_transform(X, sample_domain=sample_domain)
+    by_norm = norm.fit_transform(X, sample_domain=sample_domain)
+    assert_allclose(by_variance.std(axis=0), 1.0)
+    # The same components, each rescaled (signs agree by the shared sign rule).
+    ratio = by_norm / by_variance
+    assert_allclose(ratio, np.broadcast_to(ratio[0], ratio.shape), rtol=1e-6)
+    assert (ratio[0] > 0).all()
+    # |w| = 1 over the training rows: the embedding of the rows is K w.
+    gram = X @ X.T
+    coefficients = np.linalg.lstsq(gram, by_norm + norm.mean_, rcond=None)[0]
+    assert_allclose(np.linalg.norm(coefficients, axis=0), 1.0, rtol=1e-5)
+    if solver == "exact":
+        assert_allclose(np.linalg.norm(norm.coefficients_, axis=0), 1.0)
+
+
+def test_unit_norm_scaling_of_tiny_kernel_values_is_not_a_collapse(shifted):
+    """Kernel values of order 1e-10 give an embedding of order 1e-10, whose
+    within-domain spread is small in absolute terms only: no warning."""
+    X, sample_domain = shifted()
+    tca = TransferComponentAnalysis(3, kernel="linear", scaling="unit_norm")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        embedded = tca.fit_transform(X * 1e-5, sample_domain=sample_domain)
+    assert 0 < embedded.std() < 1e-8
 
 
 def test_fast_with_few_landmarks_stays_close_to_exact(shifted):
