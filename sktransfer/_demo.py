@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
 from ._domain import UNLABELED
@@ -47,6 +48,7 @@ from .parameter import (
     InterpolatedTransferClassifier,
     RegularTransferLogisticRegression,
     SourceBoostingClassifier,
+    TransferTreeClassifier,
 )
 
 logger = logging.getLogger(__name__)
@@ -111,6 +113,21 @@ METHODS = [
     Method(
         "feature augmentation",
         lambda base: make_transfer_pipeline(FeatureAugmentation(), base),
+    ),
+    Method(
+        "tree transfer (STRUT, depth 6)",
+        lambda base: TransferTreeClassifier(
+            DecisionTreeClassifier(max_depth=6), algorithm="strut", random_state=0
+        ),
+    ),
+    Method(
+        "tree transfer (SER, depth 6)",
+        lambda base: TransferTreeClassifier(
+            DecisionTreeClassifier(max_depth=6),
+            algorithm="ser",
+            max_depth=6,
+            random_state=0,
+        ),
     ),
     Method(
         "source/target interpolation",

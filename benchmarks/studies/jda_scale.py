@@ -83,8 +83,9 @@ CODE = (
     "_kernels.py",
 )
 SMOKE = {
-    "sizes": [2000],
-    "knn_sizes": [2000],
+    "sizes": [1000],
+    "knn_sizes": [1000],
+    "n_iter": 2,
     "quiet_wait": 0.0,
     "retries": 0,
     "timeout": 300.0,

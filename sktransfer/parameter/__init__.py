@@ -11,6 +11,7 @@ from ._augmentation import (
 )
 from ._boosting import SourceBoostingClassifier, SourceBoostingRegressor
 from ._linear import RegularTransferLogisticRegression, RegularTransferRidge
+from ._tree import TransferForestClassifier, TransferTreeClassifier
 
 __all__ = [
     "FeatureAugmentation",
@@ -20,4 +21,6 @@ __all__ = [
     "RegularTransferRidge",
     "SourceBoostingClassifier",
     "SourceBoostingRegressor",
+    "TransferForestClassifier",
+    "TransferTreeClassifier",
 ]
