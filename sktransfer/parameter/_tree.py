@@ -308,6 +308,13 @@ class _BaseTreeTransfer(LabeledRowsScoreMixin, ClassifierMixin, BaseSourceTransf
     def _target_rows(self, data, source):
         """The labeled target rows (dense float32), their class indices among
         the source's classes, and their weights."""
+        if data.X.shape[1] != source.n_features_in_:
+            raise ValueError(
+                f"X has {data.X.shape[1]} features, but the source model was "
+                f"fitted on {source.n_features_in_}; tree transfer keeps the "
+                "source's splits, so the target rows need the same features in "
+                "the same order."
+            )
         rows = np.flatnonzero(data.labeled_target)
         codes = _class_codes(source, data.y[rows])
         return _dense_rows(data.X, rows), codes, data.weights()[rows]
@@ -677,7 +684,8 @@ class TransferForestClassifier(_BaseTreeTransfer):
     source_estimator : RandomForestClassifier, default=None
         The source forest. An unfitted ``RandomForestClassifier`` is cloned
         and fitted on the labeled source rows (None:
-        ``RandomForestClassifier()``, 100 fully grown trees);
+        ``RandomForestClassifier(n_estimators=50)``, 50 fully grown trees, as
+        in the authors' forests);
         ``FrozenEstimator(fitted_forest)`` is used as it is, and ``fit`` then
         needs no source rows.
     algorithm : {"ser", "strut", "relabel"}, default="ser"
@@ -773,7 +781,7 @@ class TransferForestClassifier(_BaseTreeTransfer):
         self.random_state = random_state
 
     def _default_source_estimator(self):
-        return RandomForestClassifier()
+        return RandomForestClassifier(n_estimators=50)
 
     def _fit(self, data):
         source = self._checked_source(data)

@@ -233,6 +233,8 @@ def test_errors_name_the_problem():
     with pytest.raises(TypeError, match="single-output DecisionTreeClassifier"):
         TransferTreeClassifier(LogisticRegression()).fit(X_all, y_all, sample_domain=sd)
     source = DecisionTreeClassifier().fit(X, y)
+    with pytest.raises(ValueError, match="fitted on 2"):
+        TransferTreeClassifier(FrozenEstimator(source)).fit(np.zeros((10, 3)), y[:10])
     with pytest.raises(ValueError, match="not classes of the source tree"):
         TransferTreeClassifier(FrozenEstimator(source)).fit(X[:10], np.full(10, 7))
     with pytest.raises(ValueError, match="labeled target rows"):
