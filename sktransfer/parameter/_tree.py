@@ -271,7 +271,7 @@ def _strut(node, rows, target):
         node.extra["source_threshold"] = node.threshold
         node.threshold = float(thresholds[choice])
         node.status = "rethresholded"
-    goes_left = values <= node.threshold
+    goes_left = values <= np.float64(node.threshold)  # as sklearn: in float64
     _strut(node.left, rows[goes_left], target)
     _strut(node.right, rows[~goes_left], target)
 

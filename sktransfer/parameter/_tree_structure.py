@@ -106,7 +106,8 @@ def route(root, X, codes, weights, n_classes):
         if node.is_leaf:
             reached[node] = rows
             continue
-        goes_left = X[rows, node.feature] <= node.threshold
+        # np.float64: a Python float would be cast to X's float32 (NEP 50).
+        goes_left = X[rows, node.feature] <= np.float64(node.threshold)
         stack.append((node.right, rows[~goes_left]))
         stack.append((node.left, rows[goes_left]))
     return reached

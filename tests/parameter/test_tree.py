@@ -393,3 +393,16 @@ def test_strut_with_adapted_priors_ignores_a_change_of_class_balance():
         for flag in (False, True)
     ]
     assert_allclose(same[0], same[1])
+
+
+def test_rows_are_routed_as_sklearn_routes_them_at_float32_ties():
+    """A float32 value equal to float32(threshold) but above the float64
+    threshold goes right, as in scikit-learn."""
+    a = np.nextafter(np.float32(1000), np.float32(2000))
+    b = np.nextafter(a, np.float32(2000))
+    source = DecisionTreeClassifier().fit(np.array([[a], [b]], np.float32), [0, 1])
+    X_target = np.array([[b], [b]], np.float32)
+    model = TransferTreeClassifier(FrozenEstimator(source), algorithm="relabel")
+    model.fit(X_target, [0, 0])
+    assert_array_equal(model.predict(X_target[:1]), [0])
+    assert_array_equal(model.apply(X_target), source.apply(X_target))
