@@ -32,7 +32,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import LabeledRowsScoreMixin
 from ._source import BaseSourceTransfer, unfrozen
-from ._tree_structure import nodes_from_tree, route, tree_classifier_from_nodes
+from ._tree_structure import (
+    impurity,
+    nodes_from_tree,
+    route,
+    tree_classifier_from_nodes,
+)
 
 _STATUSES = ("kept", "relabeled", "rethresholded", "expanded", "pruned")
 
@@ -161,10 +166,10 @@ class _SplitCounts:
     def gains(self, criterion):
         """The impurity decrease of each threshold (the tree's criterion)."""
         return (
-            _impurity(self.parent[None], criterion)[0]
+            impurity(self.parent[None], criterion)[0]
             - (
-                self.w_left * _impurity(self.left, criterion)
-                + self.w_right * _impurity(self.right, criterion)
+                self.w_left * impurity(self.left, criterion)
+                + self.w_right * impurity(self.right, criterion)
             )
             / self.total
         )
@@ -182,16 +187,6 @@ class _SplitCounts:
             / self.total
             * _jensen_shannon(source_right, self.right / self.w_right[:, None])
         )
-
-
-def _impurity(counts, criterion):
-    """Gini or entropy (base 2) of each row of class counts."""
-    shares = counts / np.maximum(counts.sum(axis=-1, keepdims=True), 1e-300)
-    if criterion == "gini":
-        return 1.0 - (shares**2).sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(shares > 0, shares * np.log2(shares), 0.0)
-    return -terms.sum(axis=-1)
 
 
 def _local_maxima(gains):

@@ -19,7 +19,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.tree._tree import TREE_LEAF, TREE_UNDEFINED, Tree
 
-__all__ = ["Node", "nodes_from_tree", "route", "tree_classifier_from_nodes"]
+__all__ = [
+    "Node",
+    "impurity",
+    "nodes_from_tree",
+    "route",
+    "tree_classifier_from_nodes",
+]
 
 
 @dataclass(eq=False)
@@ -113,15 +119,18 @@ def route(root, X, codes, weights, n_classes):
     return reached
 
 
-def _impurity(counts, criterion):
-    total = counts.sum()
-    if total <= 0:
-        return 0.0
-    shares = counts / total
+def impurity(counts, criterion):
+    """Gini or entropy (base 2) of each row of class counts; 0 for a row of
+    zero counts (a node no target row reaches)."""
+    total = counts.sum(axis=-1, keepdims=True)
+    shares = counts / np.maximum(total, 1e-300)
     if criterion == "gini":
-        return float(1.0 - shares @ shares)
-    positive = shares[shares > 0]
-    return float(-(positive * np.log2(positive)).sum())
+        values = 1.0 - (shares**2).sum(axis=-1)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(shares > 0, shares * np.log2(shares), 0.0)
+        values = -terms.sum(axis=-1)
+    return np.where(total[..., 0] > 0, values, 0.0)
 
 
 def node_value(node):
@@ -161,7 +170,7 @@ def tree_classifier_from_nodes(root, template, criterion="gini"):
             record["feature"] = node.feature
             record["threshold"] = node.threshold
             depth[node.left] = depth[node.right] = depth[node] + 1
-        record["impurity"] = _impurity(counts, criterion)
+        record["impurity"] = float(impurity(counts, criterion))
         record["n_node_samples"] = node.n_rows
         record["weighted_n_node_samples"] = counts.sum()
         record["missing_go_to_left"] = 1
