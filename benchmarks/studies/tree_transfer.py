@@ -710,7 +710,7 @@ def status_text(cells, not_run):
     """What a cell without results says: its first failure or skip."""
     notes = [r for r in cells.values() if r.get("status") != "ok"]
     if not notes:
-        return not_run or "–"
+        return "not run (see the list at the end)" if not_run else "–"
     r = min(notes, key=lambda r: (r["status"] != "timeout", r["seed"] or 0))
     if r["status"] in ("not run", "timeout", "skipped"):
         return r.get("note", r["status"])[:160]
@@ -783,9 +783,14 @@ def gain_table(rows, dataset, metric, settings):
                 gain, se, k = paired_gain(
                     [values[s] for s in seeds], [best[n][2][s] for s in seeds]
                 )
-                line.append(f"{fmt_pm(gain, se, '+.3f')} {verdict(gain, se)}")
+                line.append(f"{fmt_pm(gain, se, '+.3f')} {judged(gain, se, k)}")
             body.append(line)
     return md_table(["method"] + [f"n = {n}" for n in ns], body)
+
+
+def judged(gain, se, pairs):
+    """The verdict of a paired difference; none from a single pair."""
+    return verdict(gain, se) if pairs > 1 else f"({pairs} seed)"
 
 
 def geo_ratio(pairs):
@@ -827,7 +832,7 @@ def versus_table(rows, dataset, metric):
                     len(seeds),
                     fmt_pm(om, ose),
                     fmt_pm(am, ase),
-                    f"{fmt_pm(dm, dse, '+.3f')} {verdict(dm, dse)}",
+                    f"{fmt_pm(dm, dse, '+.3f')} {judged(dm, dse, len(seeds))}",
                     f"{np.mean(agree):.3f} ({np.min(agree):.3f})" if agree else "–",
                     f"{np.mean([ours[s]['nodes'] for s in seeds]):.0f} / "
                     f"{np.mean([adapt[s]['nodes'] for s in seeds]):.0f}",
